@@ -5,4 +5,5 @@ import type { Command } from '../command.js';
  * do not pay for loading libtorch.
  */
 export const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  score: { summary: 'score a TREC run against qrels (trec_eval / scikit-learn semantics)', load: async () => (await import('./score.js')).default },
 };

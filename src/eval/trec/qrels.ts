@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+
+/** qid → (docid → grade), in order of first appearance. */
+export type Qrels = Map<string, Map<string, number>>;
+
+/**
+ * Parses TREC qrels: `qid iter docid grade` per line, whitespace separated (MIRACL's .tsv qrels are the same).
+ * Blank lines are skipped. A malformed line or a document judged twice for a query is an error naming the line.
+ */
+export function parseQrels(text: string, source = 'qrels'): Qrels {
+  const qrels: Qrels = new Map();
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '') continue;
+    const f = line.split(/\s+/);
+    const where = `${source}:${i + 1}`;
+    if (f.length !== 4) throw new Error(`${where}: expected 4 fields 'qid iter docid grade', got ${f.length}: '${line}'`);
+    const grade = Number(f[3]);
+    if (!Number.isInteger(grade)) throw new Error(`${where}: grade '${f[3]}' is not an integer`);
+    let q = qrels.get(f[0]!);
+    if (!q) qrels.set(f[0]!, (q = new Map()));
+    if (q.has(f[2]!)) throw new Error(`${where}: document '${f[2]}' is judged twice for query '${f[0]}'`);
+    q.set(f[2]!, grade);
+  }
+  return qrels;
+}
+
+export function readQrels(path: string): Qrels {
+  return parseQrels(readFileSync(path, 'utf8'), path);
+}
