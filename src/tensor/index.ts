@@ -1,0 +1,10 @@
+/** polyret's tensor engine: libtorch tensors with autograd, scopes and I/O, from TypeScript. */
+export { Tensor, fromArray, leakedTensorCount, callT, callTs, callVoid, type Device, type Arg } from './tensor.js';
+export { tensor, zeros, ones, full, empty, zerosLike, onesLike, fullLike, arange, eye, randn, rand, randint, randperm, type CreateOptions } from './creation.js';
+export * from './functional.js';
+export { noGrad, enableGrad, isGradEnabled, backward } from './autograd.js';
+export { tidy, keep, unkeep, dispose, scopeDepth } from './scope.js';
+export { manualSeed, getRngState, setRngState, setNumThreads, getNumThreads, computeInfo, cudaAvailable, cudaSynchronize, torchVersion } from './runtime.js';
+export { defineOp, Op } from './op.js';
+export { aten } from './aten.js';
+export { DTYPE_CODE, DTYPE_BYTES, isFloating, type DType } from './scalarType.js';

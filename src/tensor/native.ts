@@ -1,0 +1,69 @@
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../util/dataDir.js';
+
+/** An opaque reference to a libtorch tensor owned by the addon. */
+export type NativeHandle = { readonly __nativeTensor: unique symbol };
+
+/** A value the generic operator call accepts for one schema argument. */
+export type OpArg = NativeHandle | number | bigint | boolean | string | null | undefined | OpArg[];
+/** What an operator call returns: handles for tensors, arrays for tuples and lists. */
+export type OpResult = NativeHandle | number | boolean | string | null | OpResult[];
+
+/** The functions the C++ addon (native/src) exports. */
+export interface NativeBinding {
+  opHandle(name: string, overload: string): number;
+  opSchema(id: number): string;
+  call(id: number, args: OpArg[], wantResult: boolean): OpResult | undefined;
+  fromBuffer(data: ArrayBufferView, shape: number[], dtype: number, device?: string): NativeHandle;
+  toBuffer(h: NativeHandle): ArrayBuffer;
+  shape(h: NativeHandle): number[];
+  dtype(h: NativeHandle): number;
+  device(h: NativeHandle): string;
+  item(h: NativeHandle): number | boolean;
+  free(h: NativeHandle): void;
+  isLive(h: NativeHandle): boolean;
+  requiresGrad(h: NativeHandle): boolean;
+  setRequiresGrad(h: NativeHandle, on: boolean): void;
+  isLeaf(h: NativeHandle): boolean;
+  grad(h: NativeHandle): NativeHandle | null;
+  setGrad(h: NativeHandle, g: NativeHandle | null): void;
+  retainGrad(h: NativeHandle): void;
+  backward(outputs: NativeHandle[], grads: (NativeHandle | null)[], retainGraph: boolean): void;
+  gradEnabled(): boolean;
+  setGradEnabled(on: boolean): boolean;
+  manualSeed(seed: number): void;
+  getRngState(): NativeHandle;
+  setRngState(h: NativeHandle): void;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  setBlasThreads(n: number): boolean;
+  getBlasThreads(): number;
+  blasConfig(): string | null;
+  version(): string;
+  parallelInfo(): string;
+  cudaAvailable(): boolean;
+  cudaDeviceCount(): number;
+  cudaSynchronize(): void;
+}
+
+function load(): NativeBinding {
+  const require = createRequire(import.meta.url);
+  const root = projectRoot();
+  const candidates = [
+    process.env.POLYRET_NATIVE,
+    join(root, 'native', 'build', 'Release', 'polyret_native.node'),
+    join(root, 'native', 'build', 'Debug', 'polyret_native.node'),
+  ].filter((p): p is string => typeof p === 'string' && p.length > 0);
+  for (const p of candidates) {
+    if (existsSync(p)) return require(p) as NativeBinding;
+  }
+  throw new Error(
+    `polyret's libtorch addon is not built (looked in ${candidates.join(', ')}). ` +
+      'Run `npm ci` (or `npm run build`) after installing libtorch (`apt-get install -y libtorch-dev libopenblas0-pthread`).',
+  );
+}
+
+/** The loaded addon (loaded once, on first import). */
+export const native: NativeBinding = load();
