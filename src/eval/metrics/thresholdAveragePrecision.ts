@@ -1,3 +1,4 @@
+import { averagePrecisionFromRanks, rankPositives } from './poolRanking.js';
 import type { JudgedRanking } from './judgedRanking.js';
 
 /**
@@ -35,39 +36,9 @@ export function thresholdAveragePrecision(r: JudgedRanking, k = Infinity): numbe
 }
 
 /**
- * scikit-learn's `average_precision_score(labels, scores)` on a full pool given as parallel arrays, without
- * sorting: for each positive, precision = (#positives scoring ≥ it) / (#items scoring ≥ it). O(n · log p) for
- * n items and p positives, which is what makes full-pool mAP over 13,000-candidate multilingual pools cheap.
+ * scikit-learn's `average_precision_score(labels, scores)` on a full pool given as scores and the indices of the
+ * positives, without sorting (see rankPositives).
  */
 export function poolAveragePrecision(scores: ArrayLike<number>, positives: readonly number[]): number {
-  const p = positives.length;
-  if (p === 0) return 0;
-  const t = positives.map((i) => scores[i]!).sort((a, b) => b - a);
-  // atLeast[j] = number of items scoring ≥ t[j]; counted by bucketing every score among the sorted thresholds.
-  const bucket = new Float64Array(p);
-  const n = scores.length;
-  for (let i = 0; i < n; i++) {
-    const s = scores[i]!;
-    if (s < t[p - 1]!) continue;
-    let lo = 0;
-    let hi = p - 1;
-    // first j with t[j] ≤ s
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (t[mid]! <= s) hi = mid;
-      else lo = mid + 1;
-    }
-    bucket[lo]!++;
-  }
-  let sum = 0;
-  let atLeast = 0;
-  for (let j = 0; j < p; j++) {
-    atLeast += bucket[j]!;
-    // positives scoring ≥ t[j]: every positive whose threshold is ≥ t[j] (ties included)
-    let posAtLeast = j + 1;
-    while (posAtLeast < p && t[posAtLeast] === t[j]) posAtLeast++;
-    // tied thresholds: every item scoring t[j] went to the first of the tied indices, so atLeast is already complete
-    sum += posAtLeast / atLeast;
-  }
-  return sum / p;
+  return averagePrecisionFromRanks(rankPositives(scores, positives));
 }
