@@ -8,3 +8,4 @@ export { manualSeed, getRngState, setRngState, setNumThreads, getNumThreads, com
 export { defineOp, Op } from './op.js';
 export { aten } from './aten.js';
 export { DTYPE_CODE, DTYPE_BYTES, isFloating, type DType } from './scalarType.js';
+export { saveTensors, loadTensors, toSafetensorsTensor, fromSafetensorsTensor } from './io.js';
