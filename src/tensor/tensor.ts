@@ -160,6 +160,11 @@ export class Tensor implements Disposable {
   }
   /** Sets requires_grad in place (leaf tensors) and returns this. */
   requiresGrad_(on = true): this {
+    // libtorch's C++ setter silently keeps a non-leaf's grad_fn (requiresGrad stays true);
+    // PyTorch's Python API refuses instead, and so do we.
+    if (!on && !this.isLeaf) {
+      throw new Error(`requiresGrad_(false): tensor [${this.shape.join(', ')}] is not a leaf; only leaf tensors can change requires_grad (use detach())`);
+    }
     native.setRequiresGrad(this.handle, on);
     return this;
   }
