@@ -22,6 +22,8 @@ Napi::Value WrapTensor(Napi::Env env, at::Tensor t);
 // Unwraps a handle; throws a JS error naming `what` when the value is not a live tensor.
 at::Tensor& UnwrapTensor(const Napi::Value& v, const char* what);
 bool IsTensorHandle(const Napi::Value& v);
+// Tensors released by the GC finalizer rather than by dispose().
+uint64_t LeakedCount();
 
 // Converts a JS value to the IValue that an operator argument of type `type` expects.
 c10::IValue ToIValue(const Napi::Value& v, const c10::TypePtr& type, const std::string& argName);

@@ -5,11 +5,19 @@
 namespace polyret {
 
 static const napi_type_tag kTensorTag = {0x706f6c7972657431ULL, 0x74656e736f72626fULL};
+static uint64_t g_leaked = 0;
+
+uint64_t LeakedCount() { return g_leaked; }
 
 Napi::Value WrapTensor(Napi::Env env, at::Tensor t) {
   if (!t.defined()) return env.Null();
   auto* box = new TensorBox{std::move(t)};
-  auto ext = Napi::External<TensorBox>::New(env, box, [](Napi::Env, TensorBox* b) { delete b; });
+  // The GC finalizer is the safety net: it frees tensors JS forgot, and counts them so that
+  // tests and long runs can tell when code relies on it instead of dispose() or scopes.
+  auto ext = Napi::External<TensorBox>::New(env, box, [](Napi::Env, TensorBox* b) {
+    if (b->t.defined()) ++g_leaked;
+    delete b;
+  });
   ext.TypeTag(&kTensorTag);
   return ext;
 }

@@ -65,8 +65,10 @@ static Napi::Value Call(const Napi::CallbackInfo& info) {
   Napi::Array args = info[1].As<Napi::Array>();
   bool want = info.Length() < 3 || info[2].ToBoolean().Value();
   uint32_t n = args.Length();
-  std::string opName = schema.name() + (schema.overload_name().empty() ? "" : "." + schema.overload_name());
+  // Built only on error paths: a string per call would cost more than small ops themselves.
+  auto opNameOf = [&schema]() { return schema.name() + (schema.overload_name().empty() ? "" : "." + schema.overload_name()); };
   if (n > sargs.size()) {
+    std::string opName = opNameOf();
     throw Napi::TypeError::New(env, opName + ": " + std::to_string(n) + " arguments given, at most " +
                                         std::to_string(sargs.size()) + " expected");
   }
@@ -84,12 +86,12 @@ static Napi::Value Call(const Napi::CallbackInfo& info) {
         stack.emplace_back();
         continue;
       }
-      throw Napi::TypeError::New(env, opName + ": missing argument '" + a.name() + "'");
+      throw Napi::TypeError::New(env, opNameOf() + ": missing argument '" + a.name() + "'");
     }
     try {
       stack.push_back(ToIValue(v, a.type(), a.name()));
     } catch (const Napi::Error& e) {
-      throw Napi::TypeError::New(env, opName + ": " + e.Message());
+      throw Napi::TypeError::New(env, opNameOf() + ": " + e.Message());
     }
   }
   try {
@@ -107,9 +109,9 @@ static Napi::Value Call(const Napi::CallbackInfo& info) {
       }
     }
     std::string msg = e.what_without_backtrace();
-    throw Napi::Error::New(env, opName + ": " + msg + " (" + DescribeArgs(schema, again) + ")");
+    throw Napi::Error::New(env, opNameOf() + ": " + msg + " (" + DescribeArgs(schema, again) + ")");
   } catch (const std::exception& e) {
-    throw Napi::Error::New(env, opName + ": " + e.what());
+    throw Napi::Error::New(env, opNameOf() + ": " + e.what());
   }
   if (!want) return env.Undefined();
   if (stack.size() == 1) return FromIValue(env, stack[0]);

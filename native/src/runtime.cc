@@ -265,7 +265,12 @@ static Napi::Value CudaSynchronize(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+static Napi::Value Leaked(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(LeakedCount()));
+}
+
 void InitRuntime(Napi::Env env, Napi::Object exports) {
+  exports.Set("leaked", Napi::Function::New(env, Leaked));
   exports.Set("fromBuffer", Napi::Function::New(env, FromBuffer));
   exports.Set("toBuffer", Napi::Function::New(env, ToBuffer));
   exports.Set("shape", Napi::Function::New(env, Shape));

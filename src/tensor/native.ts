@@ -24,6 +24,7 @@ export interface NativeBinding {
   item(h: NativeHandle): number | boolean;
   free(h: NativeHandle): void;
   isLive(h: NativeHandle): boolean;
+  leaked(): number;
   requiresGrad(h: NativeHandle): boolean;
   setRequiresGrad(h: NativeHandle, on: boolean): void;
   isLeaf(h: NativeHandle): boolean;

@@ -12,16 +12,12 @@ export type Device = string;
 /** Anything an operator wrapper accepts in place of an argument. */
 export type Arg = Tensor | number | boolean | string | bigint | null | undefined | Arg[];
 
-let leaked = 0;
-// The addon frees a tensor whose JS object is garbage-collected; this registry only counts such
-// tensors so tests and long runs can tell when code forgot to dispose (a safety net, not the plan).
-const leakRegistry = new FinalizationRegistry<NativeHandle>((h) => {
-  if (native.isLive(h)) leaked += 1;
-});
-
-/** How many tensors were reclaimed by the garbage collector instead of dispose() or a scope. */
+/**
+ * How many tensors were reclaimed by the garbage collector instead of dispose() or a scope.
+ * The addon's finalizer is the safety net (it frees such tensors); this count tells when code relies on it.
+ */
 export function leakedTensorCount(): number {
-  return leaked;
+  return native.leaked();
 }
 
 function toNative(a: Arg): OpArg {
@@ -76,7 +72,6 @@ export class Tensor implements Disposable {
   /** Wraps a handle returned by the addon; registers the tensor with the current scope. */
   constructor(handle: NativeHandle) {
     this.h = handle;
-    leakRegistry.register(this, handle, this);
     track(this);
   }
 
@@ -94,7 +89,6 @@ export class Tensor implements Disposable {
   dispose(): void {
     if (this.h !== null) {
       native.free(this.h);
-      leakRegistry.unregister(this);
       this.h = null;
     }
   }
