@@ -15,56 +15,92 @@ export interface PositiveRanks {
   positivesAtLeast: Int32Array;
 }
 
-export function rankPositives(scores: ArrayLike<number>, positives: readonly number[]): PositiveRanks {
+export function rankPositives(scores: Float32Array | Float64Array | readonly number[], positives: readonly number[]): PositiveRanks {
   const p = positives.length;
   const ranks = new Int32Array(p);
   const atLeast = new Int32Array(p);
   const positivesAtLeast = new Int32Array(p);
   if (p === 0) return { ranks, atLeast, positivesAtLeast };
+  const n = scores.length;
+  if (p === 1) {
+    // the common case (one answer sentence in one pool): a single branch-light pass
+    const pos = positives[0]!;
+    const s0 = scores[pos]!;
+    let greater = 0;
+    let equal = 0;
+    let equalBefore = 0;
+    for (let i = 0; i < n; i++) {
+      const s = scores[i]!;
+      if (s > s0) greater++;
+      else if (s === s0) {
+        equal++;
+        if (i < pos) equalBefore++;
+      }
+    }
+    ranks[0] = greater + equalBefore + 1;
+    atLeast[0] = greater + equal;
+    positivesAtLeast[0] = 1;
+    return { ranks, atLeast, positivesAtLeast };
+  }
   // distinct thresholds (positive scores) in descending order
   const t = Array.from(new Set(positives.map((i) => scores[i]!))).sort((a, b) => b - a);
   const m = t.length;
-  const last = t[m - 1]!;
-  // above[j]: items with t[j] < s < t[j-1]; equal[j]: items with s == t[j]; equalBefore: ties seen so far, for ranks
-  const above = new Int32Array(m);
-  const equal = new Int32Array(m);
-  const byIndex = positives.map((pos, k) => [pos, k] as const).sort((a, b) => a[0] - b[0]);
-  const equalBefore = new Int32Array(p);
-  let next = 0;
-  const n = scores.length;
-  for (let i = 0; i < n; i++) {
-    const s = scores[i]!;
-    if (s >= last) {
+  const tt = Float64Array.from(t);
+  const last = tt[m - 1]!;
+  // greater[j] = items scoring > t[j]; geq[j] = items scoring ≥ t[j]
+  const greater = new Int32Array(m);
+  const geq = new Int32Array(m);
+  if (m <= 16) {
+    // few thresholds (multilingual pools have about one per language): branch-free counting beats a binary search
+    for (let j = 0; j < m; j++) {
+      const tj = tt[j]!;
+      let g = 0;
+      let e = 0;
+      for (let i = 0; i < n; i++) {
+        const s = scores[i]!;
+        g += s > tj ? 1 : 0;
+        e += s === tj ? 1 : 0;
+      }
+      greater[j] = g;
+      geq[j] = g + e;
+    }
+  } else {
+    // above[j]: items with t[j] < s < t[j-1]; equal[j]: items with s == t[j]
+    const above = new Int32Array(m);
+    const equal = new Int32Array(m);
+    for (let i = 0; i < n; i++) {
+      const s = scores[i]!;
+      if (!(s >= last)) continue;
       let lo = 0;
       let hi = m - 1;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if (t[mid]! <= s) hi = mid;
+        if (tt[mid]! <= s) hi = mid;
         else lo = mid + 1;
       }
-      if (t[lo] === s) {
-        if (next < p && byIndex[next]![0] === i) equalBefore[byIndex[next]![1]] = equal[lo]!;
-        equal[lo]!++;
-      } else above[lo]!++;
+      if (tt[lo] === s) equal[lo]!++;
+      else above[lo]!++;
     }
-    if (next < p && byIndex[next]![0] === i) next++;
-  }
-  // cumulative: greater[j] = items scoring > t[j]; geq[j] = items scoring ≥ t[j]
-  const greater = new Int32Array(m);
-  const geq = new Int32Array(m);
-  let run = 0;
-  for (let j = 0; j < m; j++) {
-    run += above[j]!;
-    greater[j] = run;
-    run += equal[j]!;
-    geq[j] = run;
+    let run = 0;
+    for (let j = 0; j < m; j++) {
+      run += above[j]!;
+      greater[j] = run;
+      run += equal[j]!;
+      geq[j] = run;
+    }
   }
   const posScores = positives.map((i) => scores[i]!);
   const sortedPos = [...posScores].sort((a, b) => b - a);
   for (let k = 0; k < p; k++) {
     const s = posScores[k]!;
     const j = t.indexOf(s);
-    ranks[k] = greater[j]! + equalBefore[k]! + 1;
+    let equalBefore = 0;
+    if (geq[j]! - greater[j]! > 1) {
+      // a tie: order tied items by pool position (rare with real-valued scores, so a scan is fine)
+      const pos = positives[k]!;
+      for (let i = 0; i < pos; i++) if (scores[i] === s) equalBefore++;
+    }
+    ranks[k] = greater[j]! + equalBefore + 1;
     atLeast[k] = geq[j]!;
     let c = 0;
     while (c < p && sortedPos[c]! >= s) c++;

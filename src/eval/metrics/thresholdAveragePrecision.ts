@@ -39,6 +39,6 @@ export function thresholdAveragePrecision(r: JudgedRanking, k = Infinity): numbe
  * scikit-learn's `average_precision_score(labels, scores)` on a full pool given as scores and the indices of the
  * positives, without sorting (see rankPositives).
  */
-export function poolAveragePrecision(scores: ArrayLike<number>, positives: readonly number[]): number {
+export function poolAveragePrecision(scores: Float32Array | Float64Array | readonly number[], positives: readonly number[]): number {
   return averagePrecisionFromRanks(rankPositives(scores, positives));
 }

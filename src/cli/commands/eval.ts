@@ -1,0 +1,126 @@
+import { parseArgs } from 'node:util';
+import type { Command } from '../command.js';
+import { UsageError } from '../command.js';
+import { writeFileAtomic } from '../../util/atomicWrite.js';
+
+const usage = `Usage: polyret eval --task xquad-r|mlqa-r|miracl (--embeddings FILE | --model DIR) [options]
+
+Runs an evaluation protocol and writes a results JSON (every setting, every metric, per-query values, config,
+model and data sha256 fingerprints); prints the paper's tables. See docs/evaluation.md.
+
+  --task NAME             xquad-r, mlqa-r (LAReQA: mono X→X, cross X→Y, multilingual X→all, full-pool mAP),
+                          or miracl (dev: nDCG@10 and R@100 with trec_eval semantics)
+  --embeddings FILE       precomputed vectors: safetensors, float32 tensor 'embeddings' [N, D], row ids as a JSON
+                          array in __metadata__.ids (LAReQA: q/<lang>/<qid>, c/<lang>/<a>/<p>/<s>; MIRACL: q/<qid>, d/<docid>)
+  --model DIR             encode with a model (needs the project's encoder module)
+  --lang L1,L2            languages (default: all of the task's)
+  --out FILE              results JSON (default: results-<task>.json)
+  --name NAME             display name in reports (default: model or embeddings file name)
+  --similarity ip|cosine  inner product (default) or cosine
+  --candidate-text MODE   LAReQA candidates: sentence (default) or sentence+context (ReQA/LAReQA option)
+  --map-at K              also report mAP@K (repeatable)
+  --corpus FILE           MIRACL passages, JSONL {docid,title,text} (.gz ok); needed with --model
+  --run-dir DIR           MIRACL: write TREC run files (top 100) here, checkable with trec_eval
+  --device cpu|cuda       where scores are computed (default cpu)
+  --batch-size N          texts per encoder call with --model (default 64)
+  --export-texts FILE     write the texts to embed as JSONL {id, text, kind} and stop (to produce --embeddings elsewhere)
+`;
+
+const command: Command = {
+  name: 'eval',
+  summary: 'evaluate retrieval: XQuAD-R / MLQA-R (LAReQA protocol) or MIRACL; writes results JSON',
+  usage,
+  async run(argv) {
+    let values;
+    try {
+      ({ values } = parseArgs({
+        args: argv,
+        options: {
+          task: { type: 'string' },
+          embeddings: { type: 'string' },
+          model: { type: 'string' },
+          lang: { type: 'string', multiple: true },
+          out: { type: 'string' },
+          name: { type: 'string' },
+          similarity: { type: 'string', default: 'ip' },
+          'candidate-text': { type: 'string', default: 'sentence' },
+          'map-at': { type: 'string', multiple: true },
+          corpus: { type: 'string' },
+          'run-dir': { type: 'string' },
+          device: { type: 'string', default: 'cpu' },
+          'batch-size': { type: 'string', default: '64' },
+          'export-texts': { type: 'string' },
+        },
+        strict: true,
+        allowPositionals: false,
+      }));
+    } catch (err) {
+      throw new UsageError(`${(err as Error).message}\n\n${usage}`);
+    }
+    const task = values.task;
+    if (task !== 'xquad-r' && task !== 'mlqa-r' && task !== 'miracl') throw new UsageError(`--task must be xquad-r, mlqa-r or miracl\n\n${usage}`);
+    const languages = (values.lang ?? []).flatMap((l) => l.split(',')).map((l) => l.trim()).filter(Boolean);
+    if (values.similarity !== 'ip' && values.similarity !== 'cosine') throw new UsageError(`--similarity must be ip or cosine, got '${values.similarity}'`);
+    const ct = values['candidate-text'];
+    if (ct !== 'sentence' && ct !== 'sentence+context') throw new UsageError(`--candidate-text must be sentence or sentence+context, got '${ct}'`);
+    const mapAt = (values['map-at'] ?? []).map((k) => {
+      const n = Number(k);
+      if (!Number.isInteger(n) || n < 1) throw new UsageError(`--map-at must be a positive integer, got '${k}'`);
+      return n;
+    });
+    const batchSize = Number(values['batch-size']);
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError(`--batch-size must be a positive integer`);
+    const device = values.device;
+    if (device !== 'cpu' && !/^cuda(:\d+)?$/.test(device)) throw new UsageError(`--device must be cpu or cuda[:N], got '${device}'`);
+
+    if (values['export-texts']) {
+      const { exportTexts } = await import('../../eval/exportTexts.js');
+      const n = await exportTexts(task, languages, values['export-texts'], ct, values.corpus);
+      process.stderr.write(`wrote ${n} texts to ${values['export-texts']}\n`);
+      return 0;
+    }
+    if (!values.embeddings === !values.model) throw new UsageError(`give exactly one of --embeddings FILE or --model DIR\n\n${usage}`);
+
+    const { runEval } = await import('../../eval/runEval.js');
+    const { EmbeddingsFile } = await import('../../eval/embeddings.js');
+    const { summaryTable, rankDistanceTable, matrixTable, toText } = await import('../../eval/report/tables.js');
+    let source;
+    let file;
+    if (values.embeddings) {
+      file = new EmbeddingsFile(values.embeddings);
+      source = { kind: 'embeddings' as const, file };
+    } else {
+      const { loadModelEncoder } = await import('../../eval/encoder.js');
+      const encoder = await loadModelEncoder(values.model!, device);
+      source = { kind: 'model' as const, dir: values.model!, encoder, batchSize };
+    }
+    try {
+      const results = await runEval({
+        task,
+        languages,
+        source,
+        name: values.name,
+        similarity: values.similarity,
+        candidateText: ct,
+        mapAt,
+        device: device as 'cpu' | 'cuda',
+        corpus: values.corpus,
+        runDir: values['run-dir'],
+      });
+      const out = values.out ?? `results-${task}.json`;
+      writeFileAtomic(out, `${JSON.stringify(results)}\n`);
+      const parts = [`${results.name} on ${task}`, toText(summaryTable(results))];
+      const rd = rankDistanceTable(results);
+      if (rd) parts.push(toText(rd));
+      const mt = matrixTable(results);
+      if (mt) parts.push('mAP, query language (rows) → pool language (columns)', toText(mt));
+      parts.push(`results: ${out}`);
+      process.stdout.write(`${parts.join('\n\n')}\n`);
+    } finally {
+      file?.close();
+    }
+    return 0;
+  },
+};
+
+export default command;

@@ -1,0 +1,36 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { rename } from 'node:fs/promises';
+import { candidateText, loadLareqa, type CandidateText } from './tasks/lareqaData.js';
+import { loadMiraclDev, MIRACL_LANGUAGES, passageText, readMiraclCorpus } from './tasks/miracl.js';
+
+/**
+ * Writes every text an evaluation will embed as JSONL `{"id", "text", "kind": "query"|"passage"}`, with the ids
+ * `--embeddings` expects, so vectors can be produced by any external model. Returns the number of lines.
+ * Written to a temporary name and renamed, so a partial file is never mistaken for a whole one.
+ */
+export async function exportTexts(task: 'xquad-r' | 'mlqa-r' | 'miracl', languages: string[], path: string, mode: CandidateText, corpus?: string): Promise<number> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  const out = createWriteStream(tmp);
+  let n = 0;
+  const write = async (id: string, text: string, kind: 'query' | 'passage') => {
+    n++;
+    if (!out.write(`${JSON.stringify({ id, text, kind })}\n`)) await once(out, 'drain');
+  };
+  if (task === 'miracl') {
+    for (const lang of languages.length ? languages : MIRACL_LANGUAGES) {
+      for (const [qid, text] of loadMiraclDev(lang).topics) await write(`q/${qid}`, text, 'query');
+    }
+    if (corpus) for await (const p of readMiraclCorpus(corpus)) await write(`d/${p.docid}`, passageText(p), 'passage');
+  } else {
+    const ds = loadLareqa(task, languages);
+    for (const l of ds.languages) {
+      for (const q of l.questions) await write(q.id, q.text, 'query');
+      for (const c of l.candidates) await write(c.id, candidateText(c, mode), 'passage');
+    }
+  }
+  out.end();
+  await once(out, 'finish');
+  await rename(tmp, path);
+  return n;
+}
