@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -253,8 +253,23 @@ function buildIndex(dir: string, langs: LangFiles[], triplesPath: string, source
   bar.finish(`${qids.length} queries, ${n} triples`);
 }
 
-function readTyped(path: string): Buffer {
-  return readFileSync(path);
+/** Reads a whole binary file straight into a fresh ArrayBuffer (one copy, not two). */
+function readBinary(path: string): ArrayBuffer {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const ab = new ArrayBuffer(size);
+    const view = new Uint8Array(ab);
+    let got = 0;
+    while (got < size) {
+      const n = readSync(fd, view, got, size - got, got);
+      if (n === 0) throw new Error(`${path}: unexpected end of file`);
+      got += n;
+    }
+    return ab;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Opens (indexing on first use) an mMARCO-layout folder. */
@@ -274,12 +289,9 @@ export function openMmarco(root: string, opts: MmarcoOptions = {}): MmarcoDatase
     buildIndex(dir, langs, triples, sources, opts.progress ?? true);
     meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as Meta;
   }
-  const qb = readTyped(join(dir, 'qids.bin'));
-  const sb = readTyped(join(dir, 'starts.bin'));
-  const cb = readTyped(join(dir, 'classes.bin'));
-  const qids = new Uint32Array(qb.buffer.slice(qb.byteOffset, qb.byteOffset + qb.byteLength));
-  const starts = new Uint32Array(sb.buffer.slice(sb.byteOffset, sb.byteOffset + sb.byteLength));
-  const cbuf = cb.buffer.slice(cb.byteOffset, cb.byteOffset + cb.byteLength);
+  const qids = new Uint32Array(readBinary(join(dir, 'qids.bin')));
+  const starts = new Uint32Array(readBinary(join(dir, 'starts.bin')));
+  const cbuf = readBinary(join(dir, 'classes.bin'));
   const classOf = meta.classBytes === 1 ? new Uint8Array(cbuf) : new Uint16Array(cbuf);
   if (qids.length !== meta.queries || starts.length !== meta.queries + 1 || classOf.length !== meta.queries) {
     throw new Error(`${dir}: index files disagree with meta.json (delete the folder to rebuild it)`);
