@@ -7,6 +7,7 @@ import type { Command } from '../command.js';
 export const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
   batches: { summary: 'show the composition of hybrid / mono / cross-lingual training batches', load: async () => (await import('./batches.js')).default },
   eval: { summary: 'evaluate retrieval: XQuAD-R / MLQA-R (LAReQA protocol) or MIRACL; writes results JSON', load: async () => (await import('./eval.js')).default },
+  report: { summary: 'Markdown/CSV tables, X→Y heatmaps (SVG/PNG) and paired significance tests from results files', load: async () => (await import('./report.js')).default },
   score: { summary: 'score a TREC run against qrels (trec_eval / scikit-learn semantics)', load: async () => (await import('./score.js')).default },
   encode: { summary: 'encode texts (JSONL/TSV) into an embeddings file with a Hugging Face encoder', load: async () => (await import('./encode.js')).default },
   'init-model': { summary: 'create a randomly initialised BERT / XLM-R encoder folder (BERT init) from a tokenizer', load: async () => (await import('./initModel.js')).default },

@@ -1,0 +1,101 @@
+import { parseArgs } from 'node:util';
+import type { Command } from '../command.js';
+import { UsageError } from '../command.js';
+import { setNumThreads } from '../../tensor/index.js';
+import { Progress } from '../../util/progress.js';
+import { loadPretrained } from '../../models/load.js';
+import { isPoolingMode, type PoolingMode } from '../../models/pooling.js';
+import { readTexts } from '../../models/textInput.js';
+import { embeddingFormatOf, writeEmbeddingOutput } from '../../models/embeddingOutput.js';
+
+const usage = `Usage: polyret encode --model DIR|ORG/NAME --input FILE --output FILE [options]
+
+Encodes texts with a Hugging Face encoder (BERT, XLM-R, LaBSE, mE5, ... see docs/models.md).
+
+  --model DIR          model folder (config.json, model.safetensors, tokenizer.json[, modules.json]) or a Hub id
+  --input FILE         .jsonl ({"id": ..., "text": ...} per line) or .tsv (id<TAB>text per line)
+  --output FILE        .safetensors (tensor 'embeddings' float32 [N, D], ids in __metadata__.ids)
+                       or .npy (float32 [N, D]) plus FILE.ids.json
+  --pooling MODE       model (default: the folder's sentence-transformers modules, else mean pooling),
+                       or cls | mean | max | mean_sqrt_len of the last hidden state (no Dense/Normalize)
+  --normalize          L2-normalise the output vectors
+  --prefix TEXT        prepended to every text, e.g. 'query: ' or 'passage: ' for E5 models
+  --max-length N       tokens per text incl. special tokens (default: the model's max_seq_length)
+  --batch-size N       texts per forward pass (default 32); texts are batched by token length
+  --device DEV         cpu (default) or cuda[:N]
+  --threads N          CPU threads for libtorch and BLAS (default: libtorch's choice)
+`;
+
+const command: Command = {
+  name: 'encode',
+  summary: 'encode texts (JSONL/TSV) into an embeddings file with a Hugging Face encoder',
+  usage,
+  async run(argv) {
+    let values;
+    try {
+      ({ values } = parseArgs({
+        args: argv,
+        options: {
+          model: { type: 'string' },
+          input: { type: 'string' },
+          output: { type: 'string' },
+          pooling: { type: 'string', default: 'model' },
+          normalize: { type: 'boolean', default: false },
+          prefix: { type: 'string', default: '' },
+          'max-length': { type: 'string' },
+          'batch-size': { type: 'string', default: '32' },
+          device: { type: 'string', default: 'cpu' },
+          threads: { type: 'string' },
+        },
+        strict: true,
+        allowPositionals: false,
+      }));
+    } catch (err) {
+      throw new UsageError(`${(err as Error).message}\n\n${usage}`);
+    }
+    if (!values.model || !values.input || !values.output) throw new UsageError(`--model, --input and --output are required\n\n${usage}`);
+    const posInt = (flag: string, v: string | undefined): number | undefined => {
+      if (v === undefined) return undefined;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive integer, got '${v}'`);
+      return n;
+    };
+    const pooling = values.pooling;
+    if (pooling !== 'model' && !isPoolingMode(pooling)) throw new UsageError(`--pooling must be model, cls, mean, max or mean_sqrt_len, got '${pooling}'`);
+    if (!/^(cpu|cuda(:\d+)?)$/.test(values.device)) throw new UsageError(`--device must be cpu or cuda[:N], got '${values.device}'`);
+    try {
+      embeddingFormatOf(values.output);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const batchSize = posInt('batch-size', values['batch-size'])!;
+    const maxLength = posInt('max-length', values['max-length']);
+    const threads = posInt('threads', values.threads);
+    if (threads) setNumThreads(threads);
+
+    const items = readTexts(values.input);
+    const enc = await loadPretrained(values.model, { device: values.device });
+    try {
+      const t0 = performance.now();
+      const rows = enc.tokenize(items.map((x) => x.text), { maxLength, prefix: values.prefix });
+      const t1 = performance.now();
+      const progress = new Progress({ total: items.length, label: 'encode', unit: 'texts' });
+      const out = enc.encodeIds(rows, { batchSize, pooling: pooling as PoolingMode | 'model', normalize: values.normalize, progress });
+      const t2 = performance.now();
+      progress.finish();
+      const files = writeEmbeddingOutput(values.output, items.map((x) => x.id), out.vectors, out.dim);
+      const tokens = rows.reduce((n, r) => n + r.length, 0);
+      const sec = (t2 - t0) / 1000;
+      process.stderr.write(
+        `encoded ${items.length} texts (${tokens} tokens) into [${items.length}, ${out.dim}] in ${sec.toFixed(2)} s ` +
+        `(tokenize ${((t1 - t0) / 1000).toFixed(2)} s, model ${((t2 - t1) / 1000).toFixed(2)} s): ${(items.length / sec).toFixed(1)} texts/s\n` +
+        `wrote ${files.join(', ')}\n`,
+      );
+    } finally {
+      enc.dispose();
+    }
+    return 0;
+  },
+};
+
+export default command;
