@@ -1,0 +1,138 @@
+/**
+ * `npm run bench -- train-step [--steps N] [--threads N] [--configs L4/H256,L2/H512]`
+ * One BERT-like bi-encoder training step (mBERT vocabulary 119,547, seq 64, batch 32 query/passage
+ * pairs, InfoNCE, AdamW) in polyret and in PyTorch (bench/train_step_peer.py), same ops, same
+ * thread count, in one invocation.
+ */
+import { parseArgs } from 'node:util';
+import {
+  arange, crossEntropy, manualSeed, normalize, randint, randn, setNumThreads, tidy, ones, zeros, computeInfo, type Tensor,
+} from '../src/tensor/index.js';
+import { Dropout, Embedding, LayerNorm, Module, ModuleList, TransformerEncoderLayer, additiveAttentionMask } from '../src/nn/index.js';
+import { AdamW } from '../src/nn/optim/index.js';
+import { median, ratioLine, runPeer } from './lib/peer.js';
+
+interface Cfg { layers: number; hidden: number; heads: number }
+
+class BenchEncoder extends Module {
+  readonly word: Embedding;
+  readonly pos: Embedding;
+  readonly tok: Embedding;
+  readonly ln: LayerNorm;
+  readonly drop: Dropout;
+  readonly layers: ModuleList<TransformerEncoderLayer>;
+
+  constructor(vocab: number, c: Cfg) {
+    super();
+    this.word = this.module('word', new Embedding(vocab, c.hidden, 0));
+    this.pos = this.module('pos', new Embedding(512, c.hidden));
+    this.tok = this.module('tok', new Embedding(2, c.hidden));
+    this.ln = this.module('ln', new LayerNorm(c.hidden, 1e-12));
+    this.drop = this.module('drop', new Dropout(0.1));
+    this.layers = this.module('layers', new ModuleList(
+      Array.from({ length: c.layers }, () => new TransformerEncoderLayer({ hidden: c.hidden, heads: c.heads, intermediate: 4 * c.hidden })),
+    ));
+  }
+
+  forward(ids: Tensor, mask: Tensor, posIds: Tensor, typeIds: Tensor): Tensor {
+    let h = this.drop.forward(this.ln.forward(this.word.forward(ids).add(this.pos.forward(posIds)).add(this.tok.forward(typeIds))));
+    const m = additiveAttentionMask(mask);
+    for (const l of this.layers.items) h = l.forward(h, m);
+    return normalize(h.select(1, 0), 2, -1);
+  }
+}
+
+function sgemmFlops(): number {
+  return tidy(() => {
+    const a = randn([2048, 2048]);
+    const b = randn([2048, 2048]);
+    a.mm(b).dispose();
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < 5; i++) a.mm(b).dispose();
+    const sec = Number(process.hrtime.bigint() - t0) / 1e9;
+    return (5 * 2 * 2048 ** 3) / sec;
+  });
+}
+
+function runPolyret(c: Cfg, vocab: number, seq: number, batch: number, steps: number, warmup: number): { times: number[]; loss: number } {
+  manualSeed(1);
+  const model = new BenchEncoder(vocab, c).train();
+  const opt = new AdamW(model.namedParameters(), { lr: 3e-5, weightDecay: 0.01 });
+  const qIds = randint(1, vocab, [batch, seq]);
+  const pIds = randint(1, vocab, [batch, seq]);
+  const mask = ones([batch, seq], { dtype: 'int64' });
+  const posIds = arange(seq).unsqueeze(0);
+  const typeIds = zeros([batch, seq], { dtype: 'int64' });
+  const labels = arange(batch);
+  const times: number[] = [];
+  let loss = 0;
+  for (let s = 0; s < warmup + steps; s++) {
+    const t0 = process.hrtime.bigint();
+    loss = tidy(() => {
+      const q = model.forward(qIds, mask, posIds, typeIds);
+      const p = model.forward(pIds, mask, posIds, typeIds);
+      const l = crossEntropy(q.matmul(p.t()).div(0.05), labels);
+      l.backward();
+      return l.item();
+    });
+    opt.step();
+    opt.zeroGrad();
+    const dt = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (s >= warmup) times.push(dt);
+  }
+  for (const t of [qIds, pIds, mask, posIds, typeIds, labels]) t.dispose();
+  opt.dispose();
+  model.dispose();
+  return { times, loss };
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      steps: { type: 'string', default: '8' },
+      warmup: { type: 'string', default: '2' },
+      threads: { type: 'string', default: '2' },
+      configs: { type: 'string', default: 'L4/H256,L2/H512' },
+      seq: { type: 'string', default: '64' },
+      batch: { type: 'string', default: '32' },
+    },
+  });
+  const steps = Number(values.steps);
+  const warmup = Number(values.warmup);
+  const threads = Number(values.threads);
+  const seq = Number(values.seq);
+  const batch = Number(values.batch);
+  const vocab = 119547;
+  setNumThreads(threads);
+  const info = computeInfo();
+  console.log(`machine: ${threads} threads (ATen ${info.threads}, OpenBLAS ${info.blasThreads}); libtorch ${info.torch}; ${info.blas ?? 'BLAS unknown'}`);
+  const peakPolyret = sgemmFlops();
+  const lines: string[] = [];
+  let totalP = 0;
+  let totalQ = 0;
+  for (const spec of String(values.configs).split(',')) {
+    const m = /^L(\d+)\/H(\d+)$/.exec(spec.trim());
+    if (!m) throw new Error(`bad config '${spec}', expected like L4/H256`);
+    const c: Cfg = { layers: Number(m[1]), hidden: Number(m[2]), heads: Number(m[2]) / 64 };
+    const peer = runPeer<{ times: number[]; loss: number; sgemmFlops: number; torch: string; threads: number }>('train_step_peer.py', [
+      '--layers', String(c.layers), '--hidden', String(c.hidden), '--heads', String(c.heads), '--seq', String(seq), '--batch', String(batch),
+      '--steps', String(steps), '--warmup', String(warmup), '--threads', String(threads),
+    ]);
+    const ours = runPolyret(c, vocab, seq, batch, steps, warmup);
+    const tp = median(ours.times);
+    const tq = median(peer.times);
+    totalP += tp;
+    totalQ += tq;
+    const tokens = 2 * batch * seq;
+    const flops = 3 * tokens * c.layers * (24 * c.hidden * c.hidden + 4 * seq * c.hidden);
+    console.log(
+      `  ${spec}: polyret median ${tp.toFixed(3)} s/step (${(tokens / tp).toFixed(0)} tokens/s, ${((100 * flops) / tp / peakPolyret).toFixed(1)}% of sgemm peak ${(peakPolyret / 1e9).toFixed(1)} GFLOP/s), ` +
+        `PyTorch ${peer.torch} median ${tq.toFixed(3)} s/step (${(tokens / tq).toFixed(0)} tokens/s, ${((100 * flops) / tq / peer.sgemmFlops).toFixed(1)}% of its sgemm peak ${(peer.sgemmFlops / 1e9).toFixed(1)} GFLOP/s); ` +
+        `loss ${ours.loss.toFixed(3)} vs ${peer.loss.toFixed(3)}`,
+    );
+    lines.push(ratioLine(`train-step ${spec}`, tp, tq, 's/step'));
+  }
+  for (const l of lines) console.log(l);
+  console.log(ratioLine('train-step', totalP, totalQ, 's/step (sum over configs)'));
+}

@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""PyTorch peer of bench/train-step.ts: the same BERT-like bi-encoder training step, op for op.
+
+Embeddings (word + position + token type) → LayerNorm → L post-LN layers (Hugging Face BertLayer
+layout) → CLS → L2-normalise → InfoNCE over in-batch negatives (temperature 0.05) → backward →
+AdamW (lr 3e-5, wd 0.01). Prints one JSON line: {"times": [...seconds per step...], ...}.
+"""
+import argparse
+import json
+import math
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--layers", type=int, required=True)
+ap.add_argument("--hidden", type=int, required=True)
+ap.add_argument("--heads", type=int, required=True)
+ap.add_argument("--vocab", type=int, default=119547)
+ap.add_argument("--seq", type=int, default=64)
+ap.add_argument("--batch", type=int, default=32)
+ap.add_argument("--steps", type=int, default=10)
+ap.add_argument("--warmup", type=int, default=2)
+ap.add_argument("--threads", type=int, default=2)
+ap.add_argument("--seed", type=int, default=1)
+args = ap.parse_args()
+torch.set_num_threads(args.threads)
+torch.manual_seed(args.seed)
+H, NH = args.hidden, args.heads
+FMIN = torch.finfo(torch.float32).min
+
+
+class Layer(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.q, self.k, self.v, self.o = (nn.Linear(H, H) for _ in range(4))
+        self.ln1 = nn.LayerNorm(H, eps=1e-12)
+        self.i = nn.Linear(H, 4 * H)
+        self.out = nn.Linear(4 * H, H)
+        self.ln2 = nn.LayerNorm(H, eps=1e-12)
+        self.drop = nn.Dropout(0.1)
+
+    def forward(self, x, mask):
+        b, s, _ = x.shape
+        heads = lambda t: t.view(b, s, NH, H // NH).permute(0, 2, 1, 3)
+        q, k, v = heads(self.q(x)), heads(self.k(x)), heads(self.v(x))
+        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(H // NH) + mask
+        probs = self.drop(torch.softmax(scores, dim=-1))
+        ctx = torch.matmul(probs, v).permute(0, 2, 1, 3).reshape(b, s, H)
+        a = self.ln1(self.drop(self.o(ctx)) + x)
+        return self.ln2(self.drop(self.out(F.gelu(self.i(a)))) + a)
+
+
+class Encoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.word = nn.Embedding(args.vocab, H, padding_idx=0)
+        self.pos = nn.Embedding(512, H)
+        self.tok = nn.Embedding(2, H)
+        self.ln = nn.LayerNorm(H, eps=1e-12)
+        self.drop = nn.Dropout(0.1)
+        self.layers = nn.ModuleList([Layer() for _ in range(args.layers)])
+
+    def forward(self, ids, mask):
+        s = ids.shape[1]
+        pos = torch.arange(s).unsqueeze(0)
+        h = self.drop(self.ln(self.word(ids) + self.pos(pos) + self.tok(torch.zeros_like(ids))))
+        add = ((1.0 - mask.float()) * FMIN)[:, None, None, :]
+        for layer in self.layers:
+            h = layer(h, add)
+        return F.normalize(h[:, 0], dim=-1)
+
+
+model = Encoder().train()
+opt = torch.optim.AdamW(model.parameters(), lr=3e-5, weight_decay=0.01)
+g = torch.Generator().manual_seed(args.seed)
+q_ids = torch.randint(1, args.vocab, (args.batch, args.seq), generator=g)
+p_ids = torch.randint(1, args.vocab, (args.batch, args.seq), generator=g)
+mask = torch.ones(args.batch, args.seq, dtype=torch.long)
+labels = torch.arange(args.batch)
+
+times = []
+for step in range(args.warmup + args.steps):
+    t0 = time.perf_counter()
+    loss = F.cross_entropy(model(q_ids, mask) @ model(p_ids, mask).T / 0.05, labels)
+    loss.backward()
+    opt.step()
+    opt.zero_grad(set_to_none=True)
+    dt = time.perf_counter() - t0
+    if step >= args.warmup:
+        times.append(dt)
+
+a = torch.randn(2048, 2048)
+b = torch.randn(2048, 2048)
+torch.mm(a, b)
+t0 = time.perf_counter()
+for _ in range(5):
+    torch.mm(a, b)
+sgemm = 5 * 2 * 2048 ** 3 / (time.perf_counter() - t0)
+print(json.dumps({"times": times, "loss": loss.item(), "threads": torch.get_num_threads(), "torch": torch.__version__, "sgemmFlops": sgemm,
+                  "params": sum(p.numel() for p in model.parameters())}))
