@@ -84,3 +84,25 @@ test('mMARCO: malformed files fail naming file and line', () => {
   writeFileSync(join(bad, 'triples.tsv'), '1\t1\t1\n');
   assert.throws(() => openMmarco(bad, { progress: false }), /unknown language "xx"/);
 });
+
+test('mMARCO through the hybrid sampler: cross pairs use one triple on both sides, every query once', async () => {
+  const { HybridBatchSampler } = await import('../../src/sampling/hybridBatchSampler.js');
+  const root = fixture();
+  const ds = openMmarco(root, { progress: false, indexDir: join(root, 'idx') });
+  for (let seed = 0; seed < 20; seed++) {
+    const s = HybridBatchSampler.create(ds, { batchSize: 2, mode: 'hybrid', seed, epochs: 1 });
+    const seen: string[] = [];
+    for (let b = s.next(); b; b = s.next()) {
+      for (const it of b.items) {
+        seen.push(it.id);
+        assert.ok(it.query.startsWith(`${it.queryLang} q${it.id}`));
+        // "<lang> passage <pid>": the passage id must be a positive of this query in the triples file.
+        const pid = Number(/passage (\d+)/.exec(it.positive)![1]);
+        assert.ok(it.positive.startsWith(`${it.passageLang} passage`));
+        assert.ok({ '1': [10], '2': [13], '3': [14, 12, 10] }[it.id]!.includes(pid), `${it.id} → ${pid}`);
+      }
+    }
+    assert.deepEqual(seen.sort(), ['1', '2', '3']);
+  }
+  ds.close();
+});
