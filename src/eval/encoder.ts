@@ -25,7 +25,7 @@ export async function loadModelEncoder(dir: string, device = 'cpu'): Promise<Enc
     if (code === 'ERR_MODULE_NOT_FOUND') {
       throw new Error(
         'encoding with a model requires the encoder module (src/models/encoder.ts, exporting loadEncoder(dir)), which is not part of this build yet; ' +
-          'pass --embeddings FILE with precomputed vectors instead (polyret eval --export-texts writes the texts to encode; see docs/evaluation.md)',
+          'pass --embeddings FILE with precomputed vectors instead: polyret eval --task T --export-texts texts.jsonl, then polyret encode --model DIR --input texts.jsonl --output emb.safetensors (see docs/evaluation.md)',
       );
     }
     throw err;

@@ -1,0 +1,52 @@
+import { parseArgs } from 'node:util';
+import type { Command } from '../command.js';
+import { UsageError } from '../command.js';
+
+const usage = `Usage: polyret report RESULTS.json [RESULTS.json ...] --out DIR [options]
+
+Turns results files of one task (from polyret eval) into report.md, summary.csv, and per result the X→Y mAP
+matrix as CSV and heatmap (SVG and PNG). With several results, compares each with the first: Δ of every
+macro-averaged metric and paired significance tests over queries (randomization and bootstrap, seeded).
+
+  --out DIR        output folder (created)
+  --samples N      resamples per test (default 10000)
+  --seed N         seed of the tests (default 1)
+  --no-png         write SVG heatmaps only
+`;
+
+const command: Command = {
+  name: 'report',
+  summary: 'Markdown/CSV tables, X→Y heatmaps (SVG/PNG) and paired significance tests from results files',
+  usage,
+  async run(argv) {
+    let values;
+    let positionals;
+    try {
+      ({ values, positionals } = parseArgs({
+        args: argv,
+        options: {
+          out: { type: 'string' },
+          samples: { type: 'string', default: '10000' },
+          seed: { type: 'string', default: '1' },
+          'no-png': { type: 'boolean', default: false },
+        },
+        strict: true,
+        allowPositionals: true,
+      }));
+    } catch (err) {
+      throw new UsageError(`${(err as Error).message}\n\n${usage}`);
+    }
+    if (positionals.length === 0 || !values.out) throw new UsageError(`give results files and --out DIR\n\n${usage}`);
+    const samples = Number(values.samples);
+    const seed = Number(values.seed);
+    if (!Number.isInteger(samples) || samples < 1) throw new UsageError('--samples must be a positive integer');
+    if (!Number.isInteger(seed)) throw new UsageError('--seed must be an integer');
+    const { readResults } = await import('../../eval/results.js');
+    const { buildReport } = await import('../../eval/report/buildReport.js');
+    const written = await buildReport(positionals.map(readResults), { outDir: values.out, samples, seed, png: !values['no-png'] });
+    process.stdout.write(`${written.join('\n')}\n`);
+    return 0;
+  },
+};
+
+export default command;
