@@ -334,12 +334,20 @@ export class IdBatchSampler {
       queryLang = passageLang = cur.lang;
     } else {
       const langs = this.classLangs[this.classOf[id]!]!;
-      const w = this.scratchWeights;
-      w.fill(0);
-      for (const l of langs) w[l] = this.weights[l]!;
-      queryLang = this.rng.weightedIndex(w);
-      w[queryLang] = 0;
-      passageLang = this.rng.weightedIndex(w);
+      if (this.options.weighting === 'uniform') {
+        // Equal weights: an ordered pair of distinct languages, uniformly, without weight sums.
+        const k = langs.length;
+        const qi = this.rng.nextInt(k);
+        queryLang = langs[qi]!;
+        passageLang = langs[(qi + 1 + this.rng.nextInt(k - 1)) % k]!;
+      } else {
+        const w = this.scratchWeights;
+        w.fill(0);
+        for (const l of langs) w[l] = this.weights[l]!;
+        queryLang = this.rng.weightedIndex(w);
+        w[queryLang] = 0;
+        passageLang = this.rng.weightedIndex(w);
+      }
     }
     return { index: id, queryLang, passageLang, variant: this.rng.nextU32() };
   }
