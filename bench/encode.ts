@@ -1,0 +1,126 @@
+/**
+ * `npm run bench -- encode [--texts N] [--base-texts N] [--batch-size N] [--threads N]`
+ *
+ * Throughput of polyret's encoder (what `polyret encode` runs: tokenize, length-sorted batches, CLS pooling)
+ * on multilingual sentences from XQuAD-R and MLQA-R (all languages, round-robin, unique), for a random
+ * 4-layer/256 BERT and a random BERT-base-size model (12 layers/768), both with mBERT's 119,547-token vocabulary.
+ * Peer: the same saved weights run by PyTorch eager (bench/encode_peer.py, Hugging Face's BertModel ops) on the
+ * same token ids (written to a file, so tokenizer speed does not enter the model timing), same batching, same
+ * thread count, in the same invocation. polyret is reported with and without tokenization; the peer without
+ * (Python `tokenizers` is not installed here). Ratios are TIME ratios (polyret seconds ÷ peer seconds, model only).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { computeInfo, setNumThreads } from '../src/tensor/index.js';
+import { dataPath, projectRoot } from '../src/util/dataDir.js';
+import { loadLareqa } from '../src/eval/tasks/lareqaData.js';
+import { createEncoderFromScratch, loadSentenceEncoder, saveSentenceEncoder } from '../src/models/index.js';
+import { Progress } from '../src/util/progress.js';
+
+/** Up to n unique sentences, taking languages in turn so every script is represented. */
+function sentences(n: number): string[] {
+  const pools: string[][] = [];
+  for (const task of ['xquad-r', 'mlqa-r'] as const) {
+    for (const l of loadLareqa(task).languages) pools.push(l.candidates.map((c) => c.sentence.trim()).filter((s) => s.length > 0));
+  }
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (let i = 0; out.length < n; i++) {
+    let any = false;
+    for (const p of pools) {
+      if (i < p.length) {
+        any = true;
+        if (!seen.has(p[i]!) && out.length < n) {
+          seen.add(p[i]!);
+          out.push(p[i]!);
+        }
+      }
+    }
+    if (!any) break;
+  }
+  return out;
+}
+
+interface Result { name: string; texts: number; polyretModel: number; polyretTokenize: number; peer: number; maxDiff: number }
+
+function runOne(name: string, layers: number, hidden: number, heads: number, texts: string[], batchSize: number, threads: number, work: string): Result {
+  const dir = join(work, name.replace(/\W/g, '_'));
+  const vocabFrom = dataPath('tokenizers', 'bert-base-multilingual-cased', 'tokenizer.json');
+  const fresh = createEncoderFromScratch({ arch: 'bert', layers, hidden, heads, vocabFrom, maxLength: 128, seed: 1 });
+  saveSentenceEncoder(fresh, dir);
+  fresh.dispose();
+  // Encode from the saved folder, as `polyret encode --model DIR` does.
+  const enc = loadSentenceEncoder(dir);
+  const t0 = performance.now();
+  const rows = enc.tokenize(texts);
+  const tokenize = (performance.now() - t0) / 1000;
+  const tokens = rows.reduce((a, r) => a + r.length, 0);
+  console.log(`${name}: ${texts.length} texts, ${tokens} tokens (mean ${(tokens / texts.length).toFixed(1)}), ${(enc.transformer.numParameters() / 1e6).toFixed(1)}M parameters`);
+  const idsPath = join(work, `${name.replace(/\W/g, '_')}.ids.json`);
+  writeFileSync(idsPath, JSON.stringify(rows));
+  // Warm-up batch (allocator, thread pool), not timed — the peer's first batch is timed, which favours polyret
+  // by at most one batch; PyTorch's first call costs little.
+  enc.encodeIds(rows.slice(0, batchSize), { batchSize, pooling: 'cls' });
+  const progress = new Progress({ total: rows.length, label: `polyret ${name}`, unit: 'texts' });
+  const t1 = performance.now();
+  const out = enc.encodeIds(rows, { batchSize, pooling: 'cls', progress });
+  const model = (performance.now() - t1) / 1000;
+  progress.finish();
+  enc.dispose();
+
+  const peerOut = join(work, 'peer.npy');
+  const r = spawnSync(process.env.POLYRET_PEER_PYTHON ?? '/usr/bin/python3',
+    [join(projectRoot(), 'bench', 'encode_peer.py'), '--model', dir, '--ids', idsPath, '--batch-size', String(batchSize), '--threads', String(threads), '--out', peerOut],
+    { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`peer failed (exit ${r.status}):\n${r.stderr}`);
+  const peer = JSON.parse(r.stdout.trim().split('\n').pop()!) as { seconds: number; dim: number };
+  const npy = readFileSync(peerOut);
+  const hlen = npy.readUInt16LE(8);
+  const body = npy.subarray(10 + hlen);
+  const ref = new Float32Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength));
+  let maxDiff = 0;
+  for (let i = 0; i < ref.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ref[i]! - out.vectors[i]!));
+  rmSync(dir, { recursive: true, force: true });
+  return { name, texts: texts.length, polyretModel: model, polyretTokenize: tokenize, peer: peer.seconds, maxDiff };
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      texts: { type: 'string', default: '10000' },
+      'base-texts': { type: 'string', default: '1000' },
+      'batch-size': { type: 'string', default: '32' },
+      threads: { type: 'string', default: '2' },
+      'skip-base': { type: 'boolean', default: false },
+    },
+  });
+  const threads = Number(values.threads);
+  const batchSize = Number(values['batch-size']);
+  setNumThreads(threads);
+  const info = computeInfo();
+  console.log(`libtorch ${info.torch}, ${info.threads} threads, BLAS ${info.blas ?? '?'}; peer: PyTorch (Debian python3-torch) with ${threads} threads`);
+  const all = sentences(Math.max(Number(values.texts), Number(values['base-texts'])));
+  const work = mkdtempSync(join(tmpdir(), 'polyret-bench-encode-'));
+  const results: Result[] = [];
+  try {
+    results.push(runOne('L4/H256', 4, 256, 4, all.slice(0, Number(values.texts)), batchSize, threads, work));
+    if (!values['skip-base']) results.push(runOne('L12/H768', 12, 768, 12, all.slice(0, Number(values['base-texts'])), batchSize, threads, work));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  for (const r of results) {
+    const tp = r.texts / r.polyretModel;
+    const tw = r.texts / (r.polyretModel + r.polyretTokenize);
+    const pp = r.texts / r.peer;
+    console.log(`encode ${r.name} (${r.texts} texts, max |Δ| vs peer ${r.maxDiff.toExponential(1)}): polyret ${tp.toFixed(1)} texts/s model only ` +
+      `(${(1000 * r.polyretModel / r.texts).toFixed(2)} s/1k), ${tw.toFixed(1)} texts/s with tokenization (tokenize ${r.polyretTokenize.toFixed(2)} s); ` +
+      `peer ${pp.toFixed(1)} texts/s (${(1000 * r.peer / r.texts).toFixed(2)} s/1k), time ratio ${(r.polyretModel / r.peer).toFixed(3)}`);
+  }
+  const p = results.reduce((a, r) => a + r.polyretModel, 0);
+  const q = results.reduce((a, r) => a + r.peer, 0);
+  console.log(`encode: polyret ${p.toFixed(2)} s, peer ${q.toFixed(2)} s, ratio ${(p / q).toFixed(3)}`);
+}
