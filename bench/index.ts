@@ -6,6 +6,7 @@ const benches: Record<string, () => Promise<{ main: (argv: string[]) => Promise<
   sampler: () => import('./sampler.js'),
   'eval-xquad-r': () => import('./eval-xquad-r.js'),
   'train-step': () => import('./train-step.js'),
+  encode: () => import('./encode.js'),
 };
 
 async function run(): Promise<void> {
