@@ -13,7 +13,9 @@ namespace polyret {
 
 // A tensor owned by JavaScript. `dispose()` releases the libtorch reference at once; the
 // holder itself is freed by the GC finalizer (which also releases the tensor if JS never did).
+constexpr uint64_t kBoxMagic = 0x706f6c7972657431ULL;  // "polyret1"
 struct TensorBox {
+  uint64_t magic;
   at::Tensor t;
 };
 

@@ -4,27 +4,27 @@
 
 namespace polyret {
 
-static const napi_type_tag kTensorTag = {0x706f6c7972657431ULL, 0x74656e736f72626fULL};
 static uint64_t g_leaked = 0;
 
 uint64_t LeakedCount() { return g_leaked; }
 
 Napi::Value WrapTensor(Napi::Env env, at::Tensor t) {
   if (!t.defined()) return env.Null();
-  auto* box = new TensorBox{std::move(t)};
+  auto* box = new TensorBox{kBoxMagic, std::move(t)};
   // The GC finalizer is the safety net: it frees tensors JS forgot, and counts them so that
   // tests and long runs can tell when code relies on it instead of dispose() or scopes.
   auto ext = Napi::External<TensorBox>::New(env, box, [](Napi::Env, TensorBox* b) {
     if (b->t.defined()) ++g_leaked;
     delete b;
   });
-  ext.TypeTag(&kTensorTag);
   return ext;
 }
 
 bool IsTensorHandle(const Napi::Value& v) {
+  // A magic word instead of napi type tags: tagging costs a property write on every tensor,
+  // which is more than a small kernel. Only this addon creates externals in polyret.
   if (!v.IsExternal()) return false;
-  return v.As<Napi::External<TensorBox>>().CheckTypeTag(&kTensorTag);
+  return v.As<Napi::External<TensorBox>>().Data()->magic == kBoxMagic;
 }
 
 at::Tensor& UnwrapTensor(const Napi::Value& v, const char* what) {
