@@ -87,7 +87,7 @@ export function contrastiveStep(encoder: TextEncoder, queries: readonly string[]
   const cached = noGrad(() =>
     parts.map((c, k) => {
       seed(k);
-      const e = keep(encoder.embed(c.texts, c.role));
+      const e = keep(tidy(() => encoder.embed(c.texts, c.role)));
       countTokens();
       return e;
     }),

@@ -1,0 +1,70 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Tensor } from '../tensor/index.js';
+import type { NamedTensor } from '../nn/index.js';
+import { createEncoderFromScratch, loadPretrained, type SentenceEncoder } from '../models/index.js';
+import type { TrainConfig } from './config.js';
+import { resolveConfigPath } from './config.js';
+import type { TextEncoder, TextRole } from './textEncoder.js';
+
+/**
+ * Builds the encoder a config asks for: a model folder (or Hub id) loaded with its tokenizer, or a
+ * new model from a tokenizer. Every file problem (no tokenizer, bad config.json, missing weights)
+ * surfaces here, before any training starts.
+ */
+export async function buildEncoder(config: TrainConfig, baseDir: string, device: string): Promise<SentenceEncoder> {
+  const m = config.model;
+  if (m.fromScratch) {
+    const fs = m.fromScratch;
+    let tok = resolveConfigPath(fs.tokenizer, baseDir);
+    if (existsSync(tok) && statSync(tok).isDirectory()) tok = join(tok, 'tokenizer.json');
+    if (!existsSync(tok)) throw new Error(`model.fromScratch.tokenizer: ${tok} not found (expected tokenizer.json or a folder holding it)`);
+    const enc = createEncoderFromScratch({
+      arch: fs.modelType,
+      layers: fs.numLayers,
+      hidden: fs.hiddenSize,
+      heads: fs.numHeads,
+      intermediate: fs.intermediateSize,
+      vocabFrom: tok,
+      maxLength: fs.maxLength,
+      pooling: fs.pooling,
+      seed: fs.seed ?? config.training.seed,
+    });
+    if (device !== 'cpu') enc.to(device);
+    return enc;
+  }
+  const p = m.path!;
+  const local = resolveConfigPath(p, baseDir);
+  const target = existsSync(local) ? local : p;
+  try {
+    return await loadPretrained(target, { device });
+  } catch (err) {
+    throw new Error(`model.path ${p}: ${(err as Error).message}`);
+  }
+}
+
+/** The training view of a SentenceEncoder: role-specific truncation and a token count for tokens/s. */
+export class SentenceTextEncoder implements TextEncoder {
+  lastTokenCount = 0;
+
+  constructor(readonly encoder: SentenceEncoder, readonly maxQueryLength: number, readonly maxPassageLength: number) {
+    const limit = encoder.maxSeqLength;
+    if (maxQueryLength > limit) throw new Error(`model.maxQueryLength ${maxQueryLength} exceeds the model's ${limit} tokens`);
+    if (maxPassageLength > limit) throw new Error(`model.maxPassageLength ${maxPassageLength} exceeds the model's ${limit} tokens`);
+  }
+
+  embed(texts: readonly string[], role: TextRole): Tensor {
+    const rows = this.encoder.tokenize(texts, { maxLength: role === 'query' ? this.maxQueryLength : this.maxPassageLength });
+    this.lastTokenCount = rows.reduce((n, r) => n + r.length, 0);
+    return this.encoder.forward(this.encoder.batchInputs(rows));
+  }
+
+  namedParameters(): NamedTensor[] {
+    return this.encoder.namedParameters();
+  }
+
+  train(on = true): this {
+    this.encoder.train(on);
+    return this;
+  }
+}

@@ -1,0 +1,443 @@
+/**
+ * The training loop: hybrid (or mono/cross) batches of triplets → InfoNCE (with GradCache when
+ * the batch does not fit) → clipping → AdamW with warmup and decay; validation loss every N steps
+ * with early stopping and best-model selection; atomic, checksummed checkpoints with exact resume;
+ * a progress bar, a JSONL metrics log, and the final (best) model as a sentence-transformers folder.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify as toYaml } from 'yaml';
+import {
+  cat, cudaAvailable, fromArray, getRngState, loadTensors, manualSeed, noGrad, saveTensors, setNumThreads, setRngState, tidy, type Tensor,
+} from '../tensor/index.js';
+import { AdamW, LrScheduler, clipGradNorm, decayGroups, type OptimizerState } from '../nn/optim/index.js';
+import { saveSentenceEncoder, type SentenceEncoder } from '../models/index.js';
+import { HybridBatchSampler, type TextBatch } from '../sampling/hybridBatchSampler.js';
+import { applyPrefixes } from '../sampling/prefixes.js';
+import { mixSeed } from '../sampling/rng.js';
+import type { SamplerOptions } from '../sampling/idBatchSampler.js';
+import { Progress } from '../util/progress.js';
+import { writeFileAtomic } from '../util/atomicWrite.js';
+import type { TrainConfig } from './config.js';
+import { contrastiveStep } from './gradCache.js';
+import { infoNCELoss, tripletLayout } from './losses/infoNCE.js';
+import { Temperature } from './losses/temperature.js';
+import { latestValidCheckpoint, pruneCheckpoints, stepDirName, verifyCheckpointDir, writeCheckpointDir } from './checkpoint.js';
+import { MetricsLog } from './metricsLog.js';
+import { buildEncoder, SentenceTextEncoder } from './modelSource.js';
+import { openTrainingData, type TrainingData } from './trainData.js';
+import { evaluateRetrieval, loadRetrievalSet, retrievalSummary, type RetrievalSummary } from './retrievalEval.js';
+
+export interface TrainOptions {
+  config: TrainConfig;
+  /** Folder relative config paths are resolved against. */
+  baseDir: string;
+  output: string;
+  /** Continue from the newest valid checkpoint in OUTPUT/checkpoints. */
+  resume?: boolean;
+  /** Show the progress bar (default: unless POLYRET_NO_PROGRESS is set). */
+  progress?: boolean;
+  /** Messages for the user (warnings, evaluation results); default stderr. */
+  log?: (msg: string) => void;
+}
+
+export type StopReason = 'completed' | 'max-steps' | 'early-stopping' | 'non-finite-loss';
+
+export interface TrainSummary {
+  steps: number;
+  stopReason: StopReason;
+  /** Step and loss of the selected (best validation loss) model. */
+  bestStep: number | null;
+  bestValidationLoss: number | null;
+  lastValidationLoss: number | null;
+  firstTrainLoss: number | null;
+  lastTrainLoss: number | null;
+  skippedSteps: number;
+  triplets: number;
+  tokens: number;
+  seconds: number;
+  finalDir: string;
+  resumedFrom: number | null;
+  retrieval: RetrievalSummary[];
+}
+
+/** Everything besides tensors that a checkpoint restores. */
+interface TrainerState {
+  format: 'polyret-trainer-state';
+  version: 1;
+  step: number;
+  finished: boolean;
+  stopReason: StopReason | null;
+  scheduler: { step: number };
+  sampler: unknown;
+  optimizer: OptimizerState['meta'];
+  rng: string;
+  best: { loss: number; step: number } | null;
+  badEvals: number;
+  badSteps: number;
+  skippedSteps: number;
+  lastEvalStep: number;
+  lastValidationLoss: number | null;
+  firstTrainLoss: number | null;
+  lastTrainLoss: number | null;
+  triplets: number;
+  tokens: number;
+  seconds: number;
+  config: TrainConfig;
+}
+
+const TEMPERATURE_PARAM = 'loss.logit_scale';
+
+function samplerOptions(c: TrainConfig, seed: number, epochs: number | undefined): SamplerOptions {
+  return {
+    batchSize: c.training.batchSize,
+    mode: c.sampling.mode,
+    alpha: c.sampling.alpha,
+    weighting: c.sampling.weighting,
+    temperature: c.sampling.temperature,
+    dropLast: c.sampling.dropLast,
+    seed,
+    epochs,
+  };
+}
+
+/** Queries, passages (positives, then each triplet's negatives) and the loss layout of a batch. */
+function batchTexts(b: TextBatch): { queries: string[]; passages: string[]; layout: ReturnType<typeof tripletLayout> } {
+  const queries = b.items.map((it) => it.query);
+  const passages = [...b.items.map((it) => it.positive), ...b.items.flatMap((it) => it.negatives)];
+  const layout = tripletLayout(b.items.map((it) => it.id), b.items.map((it) => it.negatives.length));
+  return { queries, passages, layout };
+}
+
+function describeBatch(b: TextBatch): string {
+  if (b.mode === 'mono') return `mono ${b.items[0]?.queryLang ?? ''}`;
+  const pairs = new Set(b.items.map((it) => `${it.queryLang}-${it.passageLang}`));
+  const langs = new Set(b.items.flatMap((it) => [it.queryLang, it.passageLang]));
+  return `cross ${langs.size} langs/${pairs.size} pairs`;
+}
+
+function configKey(c: TrainConfig): string {
+  const copy = JSON.parse(JSON.stringify(c)) as TrainConfig;
+  delete copy.training.maxSteps;
+  return JSON.stringify(copy);
+}
+
+const fmt = (x: number | null, d = 4) => (x === null ? '-' : x.toFixed(d));
+
+/** Runs (or resumes) a training run; see the module comment. */
+export async function train(opts: TrainOptions): Promise<TrainSummary> {
+  const c = opts.config;
+  const T = c.training;
+  const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const ckRoot = join(opts.output, 'checkpoints');
+
+  // ---- everything that can fail on bad input happens before training starts ----
+  if (T.threads) setNumThreads(T.threads);
+  const device = T.device === 'auto' ? (cudaAvailable() ? 'cuda' : 'cpu') : T.device;
+  if (device === 'cuda' && !cudaAvailable()) throw new Error('training.device is cuda, but libtorch sees no CUDA device');
+  if (T.miniBatch !== null && T.miniBatch < 1) throw new Error('training.miniBatch must be ≥ 1');
+  const data: TrainingData = openTrainingData(c, opts.baseDir);
+  const retrievalSet = c.retrievalEval ? loadRetrievalSet(c.retrievalEval) : null;
+  let encoderModel: SentenceEncoder | null = null;
+  try {
+    encoderModel = await buildEncoder(c, opts.baseDir, device);
+    const enc = new SentenceTextEncoder(encoderModel, c.model.maxQueryLength, c.model.maxPassageLength);
+    if (c.model.prefixes.query || c.model.prefixes.passage) {
+      encoderModel.prompts.query = c.model.prefixes.query;
+      encoderModel.prompts.passage = c.model.prefixes.passage;
+    }
+    return await runLoop(opts, c, data, enc, encoderModel, retrievalSet, device, ckRoot, log);
+  } finally {
+    encoderModel?.dispose();
+    data.close();
+  }
+}
+
+async function runLoop(
+  opts: TrainOptions,
+  c: TrainConfig,
+  data: TrainingData,
+  enc: SentenceTextEncoder,
+  model: SentenceEncoder,
+  retrievalSet: ReturnType<typeof loadRetrievalSet> | null,
+  device: string,
+  ckRoot: string,
+  log: (m: string) => void,
+): Promise<TrainSummary> {
+  const T = c.training;
+  const out = opts.output;
+  mkdirSync(out, { recursive: true });
+  const metrics = new MetricsLog(join(out, 'metrics.jsonl'));
+  const temperature = new Temperature(T.temperature, T.learnTemperature, 100, device === 'cpu' ? undefined : device);
+  const trainable: Array<[string, Tensor]> = [...enc.namedParameters(), ...temperature.namedParameters().map(([, t]) => [TEMPERATURE_PARAM, t] as [string, Tensor])];
+  const groups = decayGroups(enc.namedParameters(), T.weightDecay);
+  groups[1]!.params.push(...temperature.namedParameters().map(([, t]) => [TEMPERATURE_PARAM, t] as [string, Tensor]));
+  const optimizer = new AdamW(groups, { lr: T.lr, weightDecay: T.weightDecay, betas: T.betas, eps: T.eps });
+  const stepsPerEpoch = Math.ceil(data.train.size / T.batchSize);
+  const totalSteps = T.maxSteps ?? T.epochs * stepsPerEpoch;
+  const warmup = T.warmupSteps ?? Math.round(T.warmupRatio * totalSteps);
+  const scheduler = new LrScheduler(T.lr, { name: T.schedule, warmupSteps: warmup, totalSteps });
+  let sampler = HybridBatchSampler.create(data.train, samplerOptions(c, T.seed, T.epochs));
+
+  const st: Omit<TrainerState, 'scheduler' | 'sampler' | 'optimizer' | 'rng' | 'config'> = {
+    format: 'polyret-trainer-state', version: 1, step: 0, finished: false, stopReason: null,
+    best: null, badEvals: 0, badSteps: 0, skippedSteps: 0, lastEvalStep: 0, lastValidationLoss: null,
+    firstTrainLoss: null, lastTrainLoss: null, triplets: 0, tokens: 0, seconds: 0,
+  };
+  let resumedFrom: number | null = null;
+
+  // ---- resume ----
+  if (opts.resume) {
+    const ck = latestValidCheckpoint(ckRoot, (m) => log(`warning: ${m}`));
+    if (!ck) {
+      log(`no valid checkpoint in ${ckRoot}: starting from step 0`);
+    } else {
+      const saved = JSON.parse(readFileSync(join(ck.dir, 'trainer.json'), 'utf8')) as TrainerState;
+      if (configKey(saved.config) !== configKey(c)) {
+        throw new Error(`${ck.dir}: the checkpoint was written with a different config; resume with the config it saved (${join(ck.dir, 'config.yaml')}) or start a new output folder`);
+      }
+      if (saved.config.training.maxSteps !== c.training.maxSteps) log(`note: maxSteps changed from ${saved.config.training.maxSteps ?? 'none'} to ${c.training.maxSteps ?? 'none'}; the schedule follows the new length`);
+      const params = new Map(trainable);
+      const w = loadTensors(join(ck.dir, 'model.safetensors'));
+      noGrad(() => {
+        for (const [name, p] of params) {
+          const t = w.tensors.get(name);
+          if (!t) throw new Error(`${ck.dir}/model.safetensors lacks '${name}'`);
+          p.copy_(t);
+        }
+      });
+      for (const t of w.tensors.values()) t.dispose();
+      const o = loadTensors(join(ck.dir, 'optimizer.safetensors'));
+      optimizer.loadStateDict({ tensors: o.tensors, meta: saved.optimizer });
+      for (const t of o.tensors.values()) t.dispose();
+      scheduler.load(saved.scheduler);
+      sampler = HybridBatchSampler.restore(data.train, saved.sampler);
+      const rngBytes = Buffer.from(saved.rng, 'base64');
+      tidy(() => setRngState(fromArray(new Uint8Array(rngBytes), [rngBytes.length], { dtype: 'uint8' })));
+      const { scheduler: _s, sampler: _sa, optimizer: _o, rng: _r, config: _c, ...rest } = saved;
+      Object.assign(st, rest);
+      resumedFrom = saved.step;
+      metrics.truncateAfter(saved.step);
+      metrics.append({ kind: 'event', step: saved.step, event: 'resumed', from: ck.dir });
+      log(`resumed from ${ck.dir} (step ${saved.step})`);
+    }
+  }
+  if (resumedFrom === null) {
+    rmSync(ckRoot, { recursive: true, force: true });
+    rmSync(join(out, 'best'), { recursive: true, force: true });
+    writeFileAtomic(metrics.path, '');
+    metrics.append({ kind: 'event', step: 0, event: 'start', config: c, totalSteps, stepsPerEpoch, device, validation: data.validationSource });
+  }
+  writeFileAtomic(join(out, 'config.yaml'), toYaml(c));
+
+  const lossFn = (layout: ReturnType<typeof tripletLayout>) => (q: Tensor, p: Tensor) =>
+    infoNCELoss(q, p, layout, { scale: temperature.scale(), symmetric: T.symmetric });
+
+  const validationLoss = (): number => {
+    enc.train(false);
+    try {
+      const vs = HybridBatchSampler.create(data.validation, samplerOptions(c, mixSeed(T.seed, 0x7a1d), 1));
+      let sum = 0;
+      let n = 0;
+      for (let b = vs.next(), k = 0; b && (T.validationBatches === null || k < T.validationBatches); b = vs.next(), k++) {
+        const { queries, passages, layout } = batchTexts(applyPrefixes(b, c.model.prefixes));
+        const l = noGrad(() =>
+          tidy(() => {
+            const size = T.miniBatch ?? Math.max(queries.length, passages.length);
+            const emb = (texts: string[], role: 'query' | 'passage') => {
+              const parts: Tensor[] = [];
+              for (let i = 0; i < texts.length; i += size) parts.push(enc.embed(texts.slice(i, i + size), role));
+              return parts.length === 1 ? parts[0]! : cat(parts);
+            };
+            return lossFn(layout)(emb(queries, 'query'), emb(passages, 'passage')).item();
+          }),
+        );
+        sum += l * queries.length;
+        n += queries.length;
+      }
+      return n ? sum / n : Number.NaN;
+    } finally {
+      enc.train(true);
+    }
+  };
+
+  const modelTensors = (): Map<string, Tensor> => new Map(trainable);
+
+  const saveBest = (step: number, loss: number): void => {
+    writeCheckpointDir(out, 'best', step, [
+      { name: 'model.safetensors', write: (p) => saveTensors(p, modelTensors()) },
+      { name: 'best.json', data: `${JSON.stringify({ step, validationLoss: loss }, null, 2)}\n` },
+    ]);
+  };
+
+  const saveCheckpoint = (): void => {
+    const optState = optimizer.stateDict();
+    const rng = tidy(() => Buffer.from(getRngState().data<'uint8'>()).toString('base64'));
+    const state: TrainerState = { ...st, scheduler: scheduler.state(), sampler: sampler.state(), optimizer: optState.meta, rng, config: c };
+    writeCheckpointDir(ckRoot, stepDirName(st.step), st.step, [
+      { name: 'model.safetensors', write: (p) => saveTensors(p, modelTensors()) },
+      { name: 'optimizer.safetensors', write: (p) => saveTensors(p, optState.tensors) },
+      { name: 'trainer.json', data: `${JSON.stringify(state)}\n` },
+      { name: 'config.yaml', data: toYaml(c) },
+    ]);
+    pruneCheckpoints(ckRoot, T.keepCheckpoints);
+  };
+
+  const evaluate = (): boolean => {
+    const v = validationLoss();
+    st.lastEvalStep = st.step;
+    st.lastValidationLoss = v;
+    const improved = Number.isFinite(v) && (st.best === null || v < st.best.loss - T.minDelta);
+    if (improved) {
+      st.best = { loss: v, step: st.step };
+      st.badEvals = 0;
+      saveBest(st.step, v);
+    } else {
+      st.badEvals += 1;
+    }
+    metrics.append({ kind: 'validation', step: st.step, loss: v, best: st.best?.loss ?? null, bestStep: st.best?.step ?? null, badEvals: st.badEvals });
+    return T.patience !== null && st.badEvals >= T.patience;
+  };
+
+  const retrieval: RetrievalSummary[] = [];
+  const runRetrieval = (label: string): void => {
+    if (!retrievalSet || !c.retrievalEval) return;
+    const r = evaluateRetrieval(model, retrievalSet, c, { progress: opts.progress });
+    const s = retrievalSummary(r, st.step, label);
+    retrieval.push(s);
+    metrics.append({ kind: 'retrieval', ...s });
+    log(`retrieval ${c.retrievalEval.task} @ step ${st.step}: Mo. ${s.mono.toFixed(3)}  Cr. ${s.cross.toFixed(3)}  Mul. ${s.multi.toFixed(3)}  rank dist. ${s.rankDistance.toFixed(1)}`);
+  };
+
+  // ---- the loop ----
+  enc.train(true);
+  if (resumedFrom === null && retrievalSet) runRetrieval('before');
+  const started = Date.now();
+  const secondsBefore = st.seconds;
+  const progress = new Progress({ total: totalSteps, label: 'train', unit: 'step', enabled: opts.progress });
+  progress.tick(st.step);
+  let stopReason: StopReason | null = st.finished ? st.stopReason : null;
+  let tokensWindow = { t: Date.now(), tokens: 0 };
+  let tokRate = 0;
+  while (stopReason === null) {
+    if (st.step >= totalSteps) {
+      stopReason = T.maxSteps !== undefined ? 'max-steps' : 'completed';
+      break;
+    }
+    const raw = sampler.next();
+    if (!raw) {
+      stopReason = 'completed';
+      break;
+    }
+    const batch = applyPrefixes(raw, c.model.prefixes);
+    const { queries, passages, layout } = batchTexts(batch);
+    const step = st.step;
+    const result = contrastiveStep(enc, queries, passages, lossFn(layout), {
+      miniBatch: T.miniBatch,
+      seedFor: (k) => mixSeed(T.seed, step, k),
+    });
+    st.step += 1;
+    st.triplets += queries.length;
+    st.tokens += result.tokens;
+    tokensWindow.tokens += result.tokens;
+    if (!result.finite) {
+      optimizer.zeroGrad();
+      st.badSteps += 1;
+      st.skippedSteps += 1;
+      metrics.append({ kind: 'skip', step: st.step, loss: result.loss, consecutive: st.badSteps });
+      log(`warning: step ${st.step}: loss is ${result.loss}; step skipped (${st.badSteps}/${T.maxBadSteps} in a row)`);
+      if (st.badSteps >= T.maxBadSteps) {
+        stopReason = 'non-finite-loss';
+        break;
+      }
+      continue;
+    }
+    st.badSteps = 0;
+    const gradNorm = T.maxGradNorm !== null ? clipGradNorm(trainable.map(([, t]) => t), T.maxGradNorm) : null;
+    const lr = scheduler.lr;
+    optimizer.setLr(lr);
+    optimizer.step();
+    optimizer.zeroGrad();
+    scheduler.step();
+    if (st.firstTrainLoss === null) st.firstTrainLoss = result.loss;
+    st.lastTrainLoss = result.loss;
+    const now = Date.now();
+    if (now - tokensWindow.t >= 1000) {
+      tokRate = (tokensWindow.tokens * 1000) / (now - tokensWindow.t);
+      tokensWindow = { t: now, tokens: 0 };
+    }
+    const mode = describeBatch(raw);
+    metrics.append({
+      kind: 'train', step: st.step, loss: result.loss, lr, gradNorm, mode: raw.mode, batch: queries.length,
+      langs: [...new Set(raw.items.flatMap((it) => [it.queryLang, it.passageLang]))].sort(),
+      epoch: raw.epoch, tokens: result.tokens, temperature: temperature.value(),
+    });
+    progress.tick(1, `loss ${result.loss.toFixed(4)} lr ${lr.toExponential(2)} ${mode} ${tokRate > 0 ? `${(tokRate / 1000).toFixed(1)}k tok/s` : ''} val ${fmt(st.lastValidationLoss)}`);
+    let stop = false;
+    if (st.step % T.evalEvery === 0) stop = evaluate();
+    if (c.retrievalEval?.every && st.step % c.retrievalEval.every === 0) runRetrieval('during');
+    if (stop) stopReason = 'early-stopping';
+    st.seconds = secondsBefore + (Date.now() - started) / 1000;
+    if (st.step % T.checkpointEvery === 0 || stop) {
+      if (stop) {
+        st.finished = true;
+        st.stopReason = stopReason;
+      }
+      saveCheckpoint();
+    }
+  }
+  progress.finish();
+
+  if (stopReason !== 'non-finite-loss') {
+    if (st.lastEvalStep !== st.step || st.lastValidationLoss === null) evaluate();
+    if (!st.finished) {
+      st.finished = true;
+      st.stopReason = stopReason;
+      st.seconds = secondsBefore + (Date.now() - started) / 1000;
+      saveCheckpoint();
+    }
+  } else {
+    log(`stopping: ${T.maxBadSteps} non-finite losses in a row; the last checkpoint (step ≤ ${st.step}) is intact`);
+  }
+
+  // ---- the final model: the best validation checkpoint ----
+  const bestDir = join(out, 'best');
+  if (st.best && existsSync(bestDir) && verifyCheckpointDir(bestDir).ok) {
+    const w = loadTensors(join(bestDir, 'model.safetensors'));
+    noGrad(() => {
+      for (const [name, p] of trainable) p.copy_(w.tensors.get(name)!);
+    });
+    for (const t of w.tensors.values()) t.dispose();
+  } else if (st.best) {
+    log(`warning: the best checkpoint ${bestDir} is missing or fails its checksums; the final model is the last state`);
+  }
+  const finalDir = join(out, 'final');
+  const tmpFinal = join(out, `.final.tmp-${process.pid}`);
+  rmSync(tmpFinal, { recursive: true, force: true });
+  saveSentenceEncoder(model, tmpFinal);
+  rmSync(finalDir, { recursive: true, force: true });
+  renameSync(tmpFinal, finalDir);
+  if (retrievalSet) runRetrieval('after');
+
+  const summary: TrainSummary = {
+    steps: st.step,
+    stopReason: stopReason ?? 'completed',
+    bestStep: st.best?.step ?? null,
+    bestValidationLoss: st.best?.loss ?? null,
+    lastValidationLoss: st.lastValidationLoss,
+    firstTrainLoss: st.firstTrainLoss,
+    lastTrainLoss: st.lastTrainLoss,
+    skippedSteps: st.skippedSteps,
+    triplets: st.triplets,
+    tokens: st.tokens,
+    seconds: secondsBefore + (Date.now() - started) / 1000,
+    finalDir,
+    resumedFrom,
+    retrieval,
+  };
+  metrics.append({ kind: 'summary', step: st.step, ...summary });
+  writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  optimizer.dispose();
+  temperature.dispose();
+  return summary;
+}
