@@ -18,9 +18,6 @@ export class ToyEncoder extends Module implements TextEncoder {
     this.layer = this.module('layer', new TransformerEncoderLayer({ hidden, heads: 2, intermediate: 2 * hidden, hiddenDropout: dropout, attentionDropout: dropout }));
   }
 
-  get model(): Module {
-    return this;
-  }
 
   embed(texts: readonly string[], role: TextRole): Tensor {
     const maxLen = role === 'query' ? 8 : 12;
