@@ -10,7 +10,7 @@ import {
 } from '../src/tensor/index.js';
 import { Dropout, Embedding, LayerNorm, Module, ModuleList, TransformerEncoderLayer, additiveAttentionMask } from '../src/nn/index.js';
 import { AdamW } from '../src/nn/optim/index.js';
-import { median, ratioLine, runPeer } from './lib/peer.js';
+import { InterleavedPeer, median, ratioLine } from './lib/peer.js';
 
 interface Cfg { layers: number; hidden: number; heads: number }
 
@@ -54,7 +54,8 @@ function sgemmFlops(): number {
   });
 }
 
-function runPolyret(c: Cfg, vocab: number, seq: number, batch: number, steps: number, warmup: number): { times: number[]; loss: number } {
+/** Builds polyret's model and returns a function that runs one timed step. */
+function polyretStepper(c: Cfg, vocab: number, seq: number, batch: number): { step: () => { seconds: number; loss: number }; dispose: () => void } {
   manualSeed(1);
   const model = new BenchEncoder(vocab, c).train();
   const opt = new AdamW(model.namedParameters(), { lr: 3e-5, weightDecay: 0.01 });
@@ -64,26 +65,26 @@ function runPolyret(c: Cfg, vocab: number, seq: number, batch: number, steps: nu
   const posIds = arange(seq).unsqueeze(0);
   const typeIds = zeros([batch, seq], { dtype: 'int64' });
   const labels = arange(batch);
-  const times: number[] = [];
-  let loss = 0;
-  for (let s = 0; s < warmup + steps; s++) {
-    const t0 = process.hrtime.bigint();
-    loss = tidy(() => {
-      const q = model.forward(qIds, mask, posIds, typeIds);
-      const p = model.forward(pIds, mask, posIds, typeIds);
-      const l = crossEntropy(q.matmul(p.t()).div(0.05), labels);
-      l.backward();
-      return l.item();
-    });
-    opt.step();
-    opt.zeroGrad();
-    const dt = Number(process.hrtime.bigint() - t0) / 1e9;
-    if (s >= warmup) times.push(dt);
-  }
-  for (const t of [qIds, pIds, mask, posIds, typeIds, labels]) t.dispose();
-  opt.dispose();
-  model.dispose();
-  return { times, loss };
+  return {
+    step: () => {
+      const t0 = process.hrtime.bigint();
+      const loss = tidy(() => {
+        const q = model.forward(qIds, mask, posIds, typeIds);
+        const p = model.forward(pIds, mask, posIds, typeIds);
+        const l = crossEntropy(q.matmul(p.t()).div(0.05), labels);
+        l.backward();
+        return l.item();
+      });
+      opt.step();
+      opt.zeroGrad();
+      return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, loss };
+    },
+    dispose: () => {
+      for (const t of [qIds, pIds, mask, posIds, typeIds, labels]) t.dispose();
+      opt.dispose();
+      model.dispose();
+    },
+  };
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -107,7 +108,8 @@ export async function main(argv: string[]): Promise<void> {
   setNumThreads(threads);
   const info = computeInfo();
   console.log(`machine: ${threads} threads (ATen ${info.threads}, OpenBLAS ${info.blasThreads}); libtorch ${info.torch}; ${info.blas ?? 'BLAS unknown'}`);
-  const peakPolyret = sgemmFlops();
+  const peak = sgemmFlops();
+  console.log(`sgemm peak (2048² fp32 matmul, measured in this process): ${(peak / 1e9).toFixed(1)} GFLOP/s; FLOPs per step counted as 3 × tokens × layers × (24H² + 4SH)`);
   const lines: string[] = [];
   let totalP = 0;
   let totalQ = 0;
@@ -115,21 +117,40 @@ export async function main(argv: string[]): Promise<void> {
     const m = /^L(\d+)\/H(\d+)$/.exec(spec.trim());
     if (!m) throw new Error(`bad config '${spec}', expected like L4/H256`);
     const c: Cfg = { layers: Number(m[1]), hidden: Number(m[2]), heads: Number(m[2]) / 64 };
-    const peer = runPeer<{ times: number[]; loss: number; sgemmFlops: number; torch: string; threads: number }>('train_step_peer.py', [
+    // One peer step, then one polyret step, alternately: machine load hits both sides alike.
+    const peer = new InterleavedPeer('train_step_peer.py', [
       '--layers', String(c.layers), '--hidden', String(c.hidden), '--heads', String(c.heads), '--seq', String(seq), '--batch', String(batch),
-      '--steps', String(steps), '--warmup', String(warmup), '--threads', String(threads),
+      '--threads', String(threads),
     ]);
-    const ours = runPolyret(c, vocab, seq, batch, steps, warmup);
-    const tp = median(ours.times);
-    const tq = median(peer.times);
+    const hello = await peer.ready<{ torch: string; threads: number }>();
+    const ours = polyretStepper(c, vocab, seq, batch);
+    const oursTimes: number[] = [];
+    const peerTimes: number[] = [];
+    let oursLoss = 0;
+    let peerLoss = 0;
+    for (let s = 0; s < warmup + steps; s++) {
+      const q = await peer.request<{ seconds: number; loss: number }>('step');
+      const p = ours.step();
+      if (s >= warmup) {
+        peerTimes.push(q.seconds);
+        oursTimes.push(p.seconds);
+      }
+      oursLoss = p.loss;
+      peerLoss = q.loss;
+      process.stderr.write(`  ${spec} step ${s + 1}/${warmup + steps}: polyret ${p.seconds.toFixed(3)} s, PyTorch ${q.seconds.toFixed(3)} s${s < warmup ? ' (warm-up)' : ''}\n`);
+    }
+    peer.close();
+    ours.dispose();
+    const tp = median(oursTimes);
+    const tq = median(peerTimes);
     totalP += tp;
     totalQ += tq;
     const tokens = 2 * batch * seq;
     const flops = 3 * tokens * c.layers * (24 * c.hidden * c.hidden + 4 * seq * c.hidden);
     console.log(
-      `  ${spec}: polyret median ${tp.toFixed(3)} s/step (${(tokens / tp).toFixed(0)} tokens/s, ${((100 * flops) / tp / peakPolyret).toFixed(1)}% of sgemm peak ${(peakPolyret / 1e9).toFixed(1)} GFLOP/s), ` +
-        `PyTorch ${peer.torch} median ${tq.toFixed(3)} s/step (${(tokens / tq).toFixed(0)} tokens/s, ${((100 * flops) / tq / peer.sgemmFlops).toFixed(1)}% of its sgemm peak ${(peer.sgemmFlops / 1e9).toFixed(1)} GFLOP/s); ` +
-        `loss ${ours.loss.toFixed(3)} vs ${peer.loss.toFixed(3)}`,
+      `  ${spec}: polyret median ${tp.toFixed(3)} s/step (${(tokens / tp).toFixed(0)} tokens/s, ${((100 * flops) / tp / peak).toFixed(1)}% of sgemm peak), ` +
+        `PyTorch ${hello.torch} (${hello.threads} threads) median ${tq.toFixed(3)} s/step (${(tokens / tq).toFixed(0)} tokens/s, ${((100 * flops) / tq / peak).toFixed(1)}%); ` +
+        `last loss ${oursLoss.toFixed(3)} vs ${peerLoss.toFixed(3)}`,
     );
     lines.push(ratioLine(`train-step ${spec}`, tp, tq, 's/step'));
   }

@@ -8,6 +8,7 @@ AdamW (lr 3e-5, wd 0.01). Prints one JSON line: {"times": [...seconds per step..
 import argparse
 import json
 import math
+import sys
 import time
 
 import torch
@@ -25,6 +26,7 @@ ap.add_argument("--steps", type=int, default=10)
 ap.add_argument("--warmup", type=int, default=2)
 ap.add_argument("--threads", type=int, default=2)
 ap.add_argument("--seed", type=int, default=1)
+ap.add_argument("--serve", action="store_true", help="read 'step' lines on stdin, answer each with its seconds (interleaved timing)")
 args = ap.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(args.seed)
@@ -81,14 +83,29 @@ p_ids = torch.randint(1, args.vocab, (args.batch, args.seq), generator=g)
 mask = torch.ones(args.batch, args.seq, dtype=torch.long)
 labels = torch.arange(args.batch)
 
-times = []
-for step in range(args.warmup + args.steps):
+def train_step():
     t0 = time.perf_counter()
     loss = F.cross_entropy(model(q_ids, mask) @ model(p_ids, mask).T / 0.05, labels)
     loss.backward()
     opt.step()
     opt.zero_grad(set_to_none=True)
-    dt = time.perf_counter() - t0
+    return time.perf_counter() - t0, loss.item()
+
+
+if args.serve:
+    # The benchmark alternates one peer step with one polyret step, so load on a shared machine
+    # affects both sides alike.
+    print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+    for line in sys.stdin:
+        if line.strip() != "step":
+            break
+        dt, loss_value = train_step()
+        print(json.dumps({"seconds": dt, "loss": loss_value}), flush=True)
+    sys.exit(0)
+
+times = []
+for step in range(args.warmup + args.steps):
+    dt, loss_value = train_step()
     if step >= args.warmup:
         times.append(dt)
 
@@ -99,5 +116,5 @@ t0 = time.perf_counter()
 for _ in range(5):
     torch.mm(a, b)
 sgemm = 5 * 2 * 2048 ** 3 / (time.perf_counter() - t0)
-print(json.dumps({"times": times, "loss": loss.item(), "threads": torch.get_num_threads(), "torch": torch.__version__, "sgemmFlops": sgemm,
+print(json.dumps({"times": times, "loss": loss_value, "threads": torch.get_num_threads(), "torch": torch.__version__, "sgemmFlops": sgemm,
                   "params": sum(p.numel() for p in model.parameters())}))

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/util/dataDir.js';
 
@@ -29,4 +29,61 @@ export function median(xs: number[]): number {
 export function ratioLine(name: string, polyret: number, peer: number, unit: string): string {
   const fmt = (x: number): string => (x >= 100 ? x.toFixed(1) : x >= 1 ? x.toFixed(3) : x.toPrecision(3));
   return `${name}: polyret ${fmt(polyret)} ${unit}, peer ${fmt(peer)} ${unit}, ratio ${(polyret / peer).toFixed(3)}`;
+}
+
+/**
+ * A peer process that answers one request line at a time with one JSON line, so a benchmark can
+ * alternate peer and polyret work item by item: on a shared machine, load then hits both alike.
+ */
+export class InterleavedPeer {
+  private readonly proc: import('node:child_process').ChildProcessWithoutNullStreams;
+  private buffer = '';
+  private waiting: Array<(line: string) => void> = [];
+  private stderr = '';
+
+  constructor(script: string, args: string[]) {
+    this.proc = spawn(peerPython(), [join(projectRoot(), 'bench', script), ...args, '--serve'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.proc.stdout.setEncoding('utf8');
+    this.proc.stdout.on('data', (chunk: string) => {
+      this.buffer += chunk;
+      let nl: number;
+      while ((nl = this.buffer.indexOf('\n')) >= 0) {
+        const line = this.buffer.slice(0, nl);
+        this.buffer = this.buffer.slice(nl + 1);
+        this.waiting.shift()?.(line);
+      }
+    });
+    this.proc.stderr.setEncoding('utf8');
+    this.proc.stderr.on('data', (c: string) => {
+      this.stderr += c;
+    });
+    this.proc.on('exit', (code) => {
+      for (const w of this.waiting.splice(0)) w(JSON.stringify({ error: `peer exited with ${code}: ${this.stderr}` }));
+    });
+  }
+
+  private next<T>(): Promise<T> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push((line) => {
+        const v = JSON.parse(line) as T & { error?: string };
+        if (v.error) reject(new Error(v.error));
+        else resolve(v);
+      });
+    });
+  }
+
+  /** Waits for the peer's first line (it prints one when ready). */
+  ready<T>(): Promise<T> {
+    return this.next<T>();
+  }
+
+  request<T>(line: string): Promise<T> {
+    const p = this.next<T>();
+    this.proc.stdin.write(`${line}\n`);
+    return p;
+  }
+
+  close(): void {
+    this.proc.stdin.end();
+  }
 }
