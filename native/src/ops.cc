@@ -92,6 +92,11 @@ static Napi::Value Call(const Napi::CallbackInfo& info) {
       stack.push_back(ToIValue(v, a.type(), a.name()));
     } catch (const Napi::Error& e) {
       throw Napi::TypeError::New(env, opNameOf() + ": " + e.Message());
+    } catch (const c10::Error& e) {
+      // e.g. c10::Device("tpu"): without this the exception escapes the callback and aborts Node.
+      throw Napi::TypeError::New(env, opNameOf() + ": " + a.name() + ": " + e.what_without_backtrace());
+    } catch (const std::exception& e) {
+      throw Napi::TypeError::New(env, opNameOf() + ": " + a.name() + ": " + e.what());
     }
   }
   try {
