@@ -3,6 +3,7 @@
  * `NAME: polyret X UNIT, peer Y UNIT, ratio R` (R = polyret's time ÷ the peer's time).
  */
 const benches: Record<string, () => Promise<{ main: (argv: string[]) => Promise<void> }>> = {
+  train: () => import('./train.js'),
   sampler: () => import('./sampler.js'),
   'eval-xquad-r': () => import('./eval-xquad-r.js'),
   'train-step': () => import('./train-step.js'),
