@@ -26,8 +26,20 @@ function toNative(a: Arg): OpArg {
   return a;
 }
 
-function args(list: Arg[]): OpArg[] {
-  return list.map(toNative);
+function args(list: Arg[], op: Op): OpArg[] {
+  try {
+    return list.map(toNative);
+  } catch (err) {
+    // Only the error path pays for naming the operator, the argument and the shapes.
+    const bad = list.findIndex(hasDisposed);
+    if (bad < 0) throw err;
+    const described = list.map((a) => (a instanceof Tensor ? (a.isDisposed ? '<disposed>' : `[${a.shape.join(', ')}] ${a.dtype}`) : Array.isArray(a) ? '[list]' : String(a)));
+    throw new Error(`${op.name}${op.overload ? `.${op.overload}` : ''}: argument ${bad} is a disposed tensor (arguments: ${described.join(', ')})`);
+  }
+}
+
+function hasDisposed(a: Arg): boolean {
+  return a instanceof Tensor ? a.isDisposed : Array.isArray(a) && a.some(hasDisposed);
 }
 
 /** Wraps an operator result that must be a tensor. */
@@ -45,17 +57,17 @@ function wrapMany(r: OpResult | undefined, what: string): Tensor[] {
 
 /** Calls an operator that returns one tensor. */
 export function callT(op: Op, list: Arg[]): Tensor {
-  return wrapOne(op.call(args(list)), op.name);
+  return wrapOne(op.call(args(list, op)), op.name);
 }
 
 /** Calls an operator that returns several tensors (a tuple or a list). */
 export function callTs(op: Op, list: Arg[]): Tensor[] {
-  return wrapMany(op.call(args(list)), op.name);
+  return wrapMany(op.call(args(list, op)), op.name);
 }
 
 /** Calls an operator for its side effect (in-place). */
 export function callVoid(op: Op, list: Arg[]): void {
-  op.run(args(list));
+  op.run(args(list, op));
 }
 
 function normDim(dim: number, ndim: number): number {
