@@ -71,6 +71,8 @@ export interface RetrievalSummary {
   cross: number;
   multi: number;
   rankDistance: number;
+  /** The full LareqaResults as JSON (per-setting metrics, X→Y matrix), when written. */
+  file?: string;
 }
 
 export function retrievalSummary(r: LareqaResults, step: number, label: string): RetrievalSummary {

@@ -303,7 +303,9 @@ async function runLoop(
   const runRetrieval = (label: string): void => {
     if (!retrievalSet || !c.retrievalEval) return;
     const r = evaluateRetrieval(model, retrievalSet, c, { progress: opts.progress });
-    const s = retrievalSummary(r, st.step, label);
+    const file = join(out, 'retrieval', `${c.retrievalEval.task}-${label}-step${st.step}.json`);
+    writeFileAtomic(file, `${JSON.stringify(r)}\n`);
+    const s = { ...retrievalSummary(r, st.step, label), file };
     retrieval.push(s);
     metrics.append({ kind: 'retrieval', ...s });
     log(`retrieval ${c.retrievalEval.task} @ step ${st.step}: Mo. ${s.mono.toFixed(3)}  Cr. ${s.cross.toFixed(3)}  Mul. ${s.multi.toFixed(3)}  rank dist. ${s.rankDistance.toFixed(1)}`);
