@@ -52,3 +52,20 @@ test('--set overrides are read as YAML values and validated like the file', () =
   assert.throws(() => applyOverride(raw, 'novalue'), /expected key\.path=value/);
   assert.throws(() => applyOverride(raw, '__proto__.x=1'), /not a valid key path/);
 });
+
+test('every example config in configs/ is valid', async () => {
+  const { readdirSync } = await import('node:fs');
+  const { projectRoot } = await import('../../src/util/dataDir.js');
+  const dir = join(projectRoot(), 'configs');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+  assert.ok(files.length >= 7, `expected the 6 paper configs and the small one, found ${files.join(', ')}`);
+  for (const f of files) {
+    const { config } = loadTrainConfig(join(dir, f));
+    const [strategy] = f.split('-');
+    if (strategy === 'hybrid' || strategy === 'mono' || strategy === 'cross') {
+      assert.equal(config.sampling.mode, strategy, f);
+      assert.equal(config.training.batchSize, 100, f);
+      assert.equal(config.training.lr, 3e-5, f);
+    }
+  }
+});
