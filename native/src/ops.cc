@@ -109,6 +109,16 @@ static Napi::Value Call(const Napi::CallbackInfo& info) {
       if (IsTensorHandle(v)) {
         TensorBox* b = v.As<Napi::External<TensorBox>>().Data();
         again.emplace_back(b->t);
+      } else if (v.IsArray()) {
+        // Tensor lists (cat, stack, foreach ops) are described too.
+        Napi::Array arr = v.As<Napi::Array>();
+        c10::List<at::Tensor> l;
+        for (uint32_t j = 0; j < arr.Length(); ++j) {
+          Napi::Value e = arr.Get(j);
+          if (IsTensorHandle(e)) l.push_back(e.As<Napi::External<TensorBox>>().Data()->t);
+        }
+        if (l.empty()) again.emplace_back();
+        else again.emplace_back(std::move(l));
       } else {
         again.emplace_back();
       }
