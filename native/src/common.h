@@ -11,21 +11,22 @@
 
 namespace polyret {
 
-// A tensor owned by JavaScript. `dispose()` releases the libtorch reference at once; the
-// holder itself is freed by the GC finalizer (which also releases the tensor if JS never did).
-constexpr uint64_t kBoxMagic = 0x706f6c7972657431ULL;  // "polyret1"
-struct TensorBox {
-  uint64_t magic;
-  at::Tensor t;
-};
+// Tensors owned by JavaScript live in a slot table; JS holds a plain number, kHandleBase + slot.
+// Plain numbers cost no GC object or finalizer per tensor (N-API finalizers run only after a GC,
+// so per-tensor externals pile up between collections), and `dispose()` frees the slot at once.
+// The offset keeps a handle from being mistaken for a small scalar passed where a tensor belongs.
+constexpr double kHandleBase = 17592186044416.0;  // 2^44
 
-// Wraps a defined tensor in a new JS external; an undefined tensor becomes null.
+// Stores a defined tensor and returns its handle; an undefined tensor becomes null.
 Napi::Value WrapTensor(Napi::Env env, at::Tensor t);
 // Unwraps a handle; throws a JS error naming `what` when the value is not a live tensor.
 at::Tensor& UnwrapTensor(const Napi::Value& v, const char* what);
 bool IsTensorHandle(const Napi::Value& v);
-// Tensors released by the GC finalizer rather than by dispose().
-uint64_t LeakedCount();
+// The live tensor of a handle, or nullptr (for error descriptions).
+const at::Tensor* PeekTensor(const Napi::Value& v);
+// Releases a handle's tensor and frees its slot; a no-op for a stale handle.
+void FreeHandle(const Napi::Value& v);
+size_t LiveHandleCount();
 
 // Converts a JS value to the IValue that an operator argument of type `type` expects.
 c10::IValue ToIValue(const Napi::Value& v, const c10::TypePtr& type, const std::string& argName);

@@ -4,39 +4,65 @@
 
 namespace polyret {
 
-static uint64_t g_leaked = 0;
+static std::vector<at::Tensor> g_slots;
+static std::vector<uint32_t> g_free;
+static size_t g_live = 0;
 
-uint64_t LeakedCount() { return g_leaked; }
+size_t LiveHandleCount() { return g_live; }
 
 Napi::Value WrapTensor(Napi::Env env, at::Tensor t) {
   if (!t.defined()) return env.Null();
-  auto* box = new TensorBox{kBoxMagic, std::move(t)};
-  // The GC finalizer is the safety net: it frees tensors JS forgot, and counts them so that
-  // tests and long runs can tell when code relies on it instead of dispose() or scopes.
-  auto ext = Napi::External<TensorBox>::New(env, box, [](Napi::Env, TensorBox* b) {
-    if (b->t.defined()) ++g_leaked;
-    delete b;
-  });
-  return ext;
+  uint32_t slot;
+  if (!g_free.empty()) {
+    slot = g_free.back();
+    g_free.pop_back();
+    g_slots[slot] = std::move(t);
+  } else {
+    slot = static_cast<uint32_t>(g_slots.size());
+    g_slots.push_back(std::move(t));
+  }
+  ++g_live;
+  return Napi::Number::New(env, kHandleBase + static_cast<double>(slot));
+}
+
+static bool SlotOf(const Napi::Value& v, uint32_t* slot) {
+  if (!v.IsNumber()) return false;
+  double d = v.As<Napi::Number>().DoubleValue();
+  double s = d - kHandleBase;
+  if (!(s >= 0 && s < static_cast<double>(g_slots.size())) || s != static_cast<double>(static_cast<uint32_t>(s))) return false;
+  *slot = static_cast<uint32_t>(s);
+  return true;
 }
 
 bool IsTensorHandle(const Napi::Value& v) {
-  // A magic word instead of napi type tags: tagging costs a property write on every tensor,
-  // which is more than a small kernel. Only this addon creates externals in polyret.
-  if (!v.IsExternal()) return false;
-  return v.As<Napi::External<TensorBox>>().Data()->magic == kBoxMagic;
+  uint32_t slot;
+  return SlotOf(v, &slot) && g_slots[slot].defined();
+}
+
+const at::Tensor* PeekTensor(const Napi::Value& v) {
+  uint32_t slot;
+  if (!SlotOf(v, &slot) || !g_slots[slot].defined()) return nullptr;
+  return &g_slots[slot];
+}
+
+void FreeHandle(const Napi::Value& v) {
+  uint32_t slot;
+  if (!SlotOf(v, &slot) || !g_slots[slot].defined()) return;
+  g_slots[slot].reset();
+  g_free.push_back(slot);
+  --g_live;
 }
 
 at::Tensor& UnwrapTensor(const Napi::Value& v, const char* what) {
   Napi::Env env = v.Env();
-  if (!IsTensorHandle(v)) {
-    throw Napi::TypeError::New(env, std::string(what) + ": expected a tensor handle");
+  uint32_t slot;
+  if (!SlotOf(v, &slot)) {
+    throw Napi::TypeError::New(env, std::string(what) + ": expected a tensor");
   }
-  TensorBox* box = v.As<Napi::External<TensorBox>>().Data();
-  if (!box->t.defined()) {
+  if (!g_slots[slot].defined()) {
     throw Napi::Error::New(env, std::string(what) + ": tensor was disposed");
   }
-  return box->t;
+  return g_slots[slot];
 }
 
 std::string DescribeTensor(const at::Tensor& t) {
@@ -66,6 +92,7 @@ static int64_t ToInt(const Napi::Value& v, const std::string& argName) {
 }
 
 static double ToDouble(const Napi::Value& v, const std::string& argName) {
+  if (IsTensorHandle(v)) throw Napi::TypeError::New(v.Env(), argName + ": expected a number, got a tensor");
   if (v.IsNumber()) return v.As<Napi::Number>().DoubleValue();
   if (v.IsBigInt()) {
     bool lossless = true;
@@ -75,6 +102,7 @@ static double ToDouble(const Napi::Value& v, const std::string& argName) {
 }
 
 static at::Scalar ToScalar(const Napi::Value& v, const std::string& argName) {
+  if (IsTensorHandle(v)) throw Napi::TypeError::New(v.Env(), argName + ": expected a number, got a tensor");
   if (v.IsBoolean()) return at::Scalar(v.As<Napi::Boolean>().Value());
   if (v.IsBigInt()) {
     bool lossless = true;

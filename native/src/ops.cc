@@ -106,16 +106,15 @@ static Napi::Value Call(const Napi::CallbackInfo& info) {
     torch::jit::Stack again;
     for (size_t i = 0; i < sargs.size() && i < n; ++i) {
       Napi::Value v = args.Get(static_cast<uint32_t>(i));
-      if (IsTensorHandle(v)) {
-        TensorBox* b = v.As<Napi::External<TensorBox>>().Data();
-        again.emplace_back(b->t);
+      if (const at::Tensor* t = PeekTensor(v)) {
+        again.emplace_back(*t);
       } else if (v.IsArray()) {
         // Tensor lists (cat, stack, foreach ops) are described too.
         Napi::Array arr = v.As<Napi::Array>();
         c10::List<at::Tensor> l;
         for (uint32_t j = 0; j < arr.Length(); ++j) {
           Napi::Value e = arr.Get(j);
-          if (IsTensorHandle(e)) l.push_back(e.As<Napi::External<TensorBox>>().Data()->t);
+          if (const at::Tensor* t = PeekTensor(e)) l.push_back(*t);
         }
         if (l.empty()) again.emplace_back();
         else again.emplace_back(std::move(l));

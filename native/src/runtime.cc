@@ -102,12 +102,12 @@ static Napi::Value Item(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value Free(const Napi::CallbackInfo& info) {
-  if (IsTensorHandle(info[0])) info[0].As<Napi::External<TensorBox>>().Data()->t.reset();
+  FreeHandle(info[0]);
   return info.Env().Undefined();
 }
 
 static Napi::Value IsLive(const Napi::CallbackInfo& info) {
-  bool live = IsTensorHandle(info[0]) && info[0].As<Napi::External<TensorBox>>().Data()->t.defined();
+  bool live = IsTensorHandle(info[0]);
   return Napi::Boolean::New(info.Env(), live);
 }
 
@@ -265,12 +265,12 @@ static Napi::Value CudaSynchronize(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-static Napi::Value Leaked(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(LeakedCount()));
+static Napi::Value LiveHandles(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(LiveHandleCount()));
 }
 
 void InitRuntime(Napi::Env env, Napi::Object exports) {
-  exports.Set("leaked", Napi::Function::New(env, Leaked));
+  exports.Set("liveHandles", Napi::Function::New(env, LiveHandles));
   exports.Set("fromBuffer", Napi::Function::New(env, FromBuffer));
   exports.Set("toBuffer", Napi::Function::New(env, ToBuffer));
   exports.Set("shape", Napi::Function::New(env, Shape));

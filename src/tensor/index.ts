@@ -1,5 +1,5 @@
 /** polyret's tensor engine: libtorch tensors with autograd, scopes and I/O, from TypeScript. */
-export { Tensor, fromArray, leakedTensorCount, callT, callTs, callVoid, type Device, type Arg } from './tensor.js';
+export { Tensor, fromArray, leakedTensorCount, liveTensorCount, callT, callTs, callVoid, type Device, type Arg } from './tensor.js';
 export { tensor, zeros, ones, full, empty, zerosLike, onesLike, fullLike, arange, eye, randn, rand, randint, randperm, type CreateOptions } from './creation.js';
 export * from './functional.js';
 export { noGrad, enableGrad, isGradEnabled, backward } from './autograd.js';

@@ -3,8 +3,14 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../util/dataDir.js';
 
-/** An opaque reference to a libtorch tensor owned by the addon. */
-export type NativeHandle = { readonly __nativeTensor: unique symbol };
+/**
+ * A reference to a libtorch tensor held in the addon's slot table: a plain number (2^44 + slot),
+ * so that tensors cost JavaScript no GC object or finalizer of their own.
+ */
+export type NativeHandle = number & { readonly __nativeTensor: unique symbol };
+
+/** The offset of handles (see native/src/common.h): numbers at or above it name tensors. */
+export const HANDLE_BASE = 2 ** 44;
 
 /** A value the generic operator call accepts for one schema argument. */
 export type OpArg = NativeHandle | number | bigint | boolean | string | null | undefined | OpArg[];
@@ -24,7 +30,7 @@ export interface NativeBinding {
   item(h: NativeHandle): number | boolean;
   free(h: NativeHandle): void;
   isLive(h: NativeHandle): boolean;
-  leaked(): number;
+  liveHandles(): number;
   requiresGrad(h: NativeHandle): boolean;
   setRequiresGrad(h: NativeHandle, on: boolean): void;
   isLeaf(h: NativeHandle): boolean;

@@ -1,4 +1,4 @@
-import { native, type NativeHandle, type OpArg, type OpResult } from './native.js';
+import { HANDLE_BASE, native, type NativeHandle, type OpArg, type OpResult } from './native.js';
 
 /**
  * One ATen operator, resolved by schema name on first use and called through libtorch's
@@ -36,5 +36,5 @@ export function defineOp(name: string, overload = ''): Op {
 }
 
 export function isHandle(r: OpResult | undefined): r is NativeHandle {
-  return r !== null && typeof r === 'object' && !Array.isArray(r);
+  return typeof r === 'number' && r >= HANDLE_BASE;
 }

@@ -10,6 +10,8 @@
 export interface Disposable {
   dispose(): void;
   readonly isDisposed: boolean;
+  /** Told when the object leaves every scope (kept, or returned from the outermost tidy). */
+  escapeScopes?(): void;
 }
 
 interface ScopeFrame {
@@ -19,16 +21,18 @@ interface ScopeFrame {
 const stack: ScopeFrame[] = [];
 const kept = new WeakSet<Disposable>();
 
-/** Registers a newly created tensor with the innermost scope (no-op outside any scope). */
-export function track<T extends Disposable>(t: T): T {
+/** Registers a newly created tensor with the innermost scope; false when no scope is open. */
+export function track(t: Disposable): boolean {
   const top = stack[stack.length - 1];
-  if (top) top.tracked.push(t);
-  return t;
+  if (!top) return false;
+  top.tracked.push(t);
+  return true;
 }
 
 /** Exempts a tensor from every enclosing scope: it lives until `dispose()` (or GC). */
 export function keep<T extends Disposable>(t: T): T {
   kept.add(t);
+  t.escapeScopes?.();
   return t;
 }
 
@@ -88,7 +92,11 @@ export function tidy<T>(fn: () => T): T {
   collect(result, survivors, new Set());
   release(frame, survivors);
   const parent = stack[stack.length - 1];
-  if (parent) for (const t of survivors) if (!kept.has(t)) parent.tracked.push(t);
+  for (const t of survivors) {
+    if (kept.has(t)) continue;
+    if (parent) parent.tracked.push(t);
+    else t.escapeScopes?.();
+  }
   return result;
 }
 

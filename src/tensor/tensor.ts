@@ -1,6 +1,6 @@
 import { native, type NativeHandle, type OpArg, type OpResult } from './native.js';
 import { aten } from './aten.js';
-import type { Op } from './op.js';
+import { isHandle, type Op } from './op.js';
 import { track, type Disposable } from './scope.js';
 import {
   DTYPE_CODE, dtypeFromCode, dtypeOfArray, viewAs, type AnyTypedArray, type DType, type TypedArrayFor,
@@ -12,12 +12,23 @@ export type Device = string;
 /** Anything an operator wrapper accepts in place of an argument. */
 export type Arg = Tensor | number | boolean | string | bigint | null | undefined | Arg[];
 
-/**
- * How many tensors were reclaimed by the garbage collector instead of dispose() or a scope.
- * The addon's finalizer is the safety net (it frees such tensors); this count tells when code relies on it.
- */
+let gcFreed = 0;
+// The safety net for tensors outside every scope (made outside one, kept, or returned from the
+// outermost tidy): if such a tensor's JS object is collected without dispose(), its libtorch memory
+// is freed here. Tensors inside scopes are never registered, so the hot path pays nothing for it.
+const safetyNet = new FinalizationRegistry<NativeHandle>((h) => {
+  native.free(h);
+  gcFreed += 1;
+});
+
+/** How many tensors were freed by the garbage-collection safety net instead of dispose() or a scope. */
 export function leakedTensorCount(): number {
-  return native.leaked();
+  return gcFreed;
+}
+
+/** How many tensors JavaScript holds right now (handles not yet disposed): a leak check for tests. */
+export function liveTensorCount(): number {
+  return native.liveHandles();
 }
 
 function toNative(a: Arg): OpArg {
@@ -44,9 +55,7 @@ function hasDisposed(a: Arg): boolean {
 
 /** Wraps an operator result that must be a tensor. */
 function wrapOne(r: OpResult | undefined, what: string): Tensor {
-  if (r === null || r === undefined || typeof r !== 'object' || Array.isArray(r)) {
-    throw new Error(`${what}: expected a tensor result`);
-  }
+  if (!isHandle(r)) throw new Error(`${what}: expected a tensor result`);
   return new Tensor(r);
 }
 
@@ -80,11 +89,20 @@ function normDim(dim: number, ndim: number): number {
  */
 export class Tensor implements Disposable {
   private h: NativeHandle | null;
+  private guarded = false;
 
   /** Wraps a handle returned by the addon; registers the tensor with the current scope. */
   constructor(handle: NativeHandle) {
     this.h = handle;
-    track(this);
+    if (!track(this)) this.escapeScopes();
+  }
+
+  /** Called when the tensor is outside every scope: from then on GC is its safety net. */
+  escapeScopes(): void {
+    if (!this.guarded && this.h !== null) {
+      safetyNet.register(this, this.h, this);
+      this.guarded = true;
+    }
   }
 
   /** The native handle; throws when the tensor was disposed. */
@@ -101,6 +119,7 @@ export class Tensor implements Disposable {
   dispose(): void {
     if (this.h !== null) {
       native.free(this.h);
+      if (this.guarded) safetyNet.unregister(this);
       this.h = null;
     }
   }

@@ -91,7 +91,7 @@ describe('use of a disposed tensor', () => {
 
 describe('wrong argument types and ranges', () => {
   it('a string where a number is expected', () => {
-    throwsNaming(() => ones([2]).mul(untyped<number>('3')), /^aten::mul\.Tensor: other: expected a tensor handle/);
+    throwsNaming(() => ones([2]).mul(untyped<number>('3')), /^aten::mul\.Tensor: other: expected a tensor/);
     throwsNaming(() => ones([2, 3]).sum(untyped<number>('1')), /^aten::sum\.dim_IntList: dim: expected an array/);
     throwsNaming(() => ones([2, 3]).transpose(untyped<number>('0'), 1), /^aten::transpose\.int: dim0: expected an integer/);
     throwsNaming(() => ones([2]).add(ones([2]), untyped<number>('x')), /^aten::add\.Tensor: alpha: expected a number or boolean/);
