@@ -313,7 +313,12 @@ async function runLoop(
 
   // ---- the loop ----
   enc.train(true);
-  if (resumedFrom === null && retrievalSet) runRetrieval('before');
+  if (resumedFrom === null) {
+    // The untrained model's validation loss: the baseline the log starts from, and the model kept
+    // if training never improves on it.
+    evaluate();
+    if (retrievalSet) runRetrieval('before');
+  }
   const started = Date.now();
   const secondsBefore = st.seconds;
   const progress = new Progress({ total: totalSteps, label: 'train', unit: 'step', enabled: opts.progress });
