@@ -270,6 +270,7 @@ async function runLoop(
     ]);
   };
 
+  let lastCheckpointStep: number | null = resumedFrom;
   const saveCheckpoint = (): void => {
     const optState = optimizer.stateDict();
     const rng = tidy(() => Buffer.from(getRngState().data<'uint8'>()).toString('base64'));
@@ -281,6 +282,7 @@ async function runLoop(
       { name: 'config.yaml', data: toYaml(c) },
     ]);
     pruneCheckpoints(ckRoot, T.keepCheckpoints);
+    lastCheckpointStep = st.step;
   };
 
   const evaluate = (): boolean => {
@@ -404,7 +406,7 @@ async function runLoop(
       saveCheckpoint();
     }
   } else {
-    log(`stopping: ${T.maxBadSteps} non-finite losses in a row; the last checkpoint (step ≤ ${st.step}) is intact`);
+    log(`stopping: ${T.maxBadSteps} non-finite losses in a row at step ${st.step}; ${lastCheckpointStep === null ? 'no checkpoint was written' : `the last checkpoint (step ${lastCheckpointStep}) is intact`}`);
   }
 
   // ---- the final model: the best validation checkpoint ----
