@@ -1,7 +1,8 @@
+import { loadSentenceEncoder, prefixesOf } from '../models/index.js';
+
 /**
  * The seam between evaluation and a model: anything that turns texts into vectors. `polyret eval --model DIR`
- * loads the project's encoder module (src/models/encoder.ts, exporting `loadEncoder(dir)`) when it exists;
- * `--embeddings FILE` needs no model at all.
+ * uses a sentence-transformers / Hugging Face folder through `loadModelEncoder`; `--embeddings FILE` needs no model.
  */
 export interface Encoder {
   readonly dim: number;
@@ -9,29 +10,22 @@ export interface Encoder {
   encode(texts: string[], kind: 'query' | 'passage'): Promise<Float32Array[]>;
 }
 
-interface EncoderModule {
-  loadEncoder(dir: string, opts?: { device?: string }): Promise<Encoder>;
-}
-
-/** Loads the model encoder, or explains what is missing. */
-export async function loadModelEncoder(dir: string, device = 'cpu'): Promise<Encoder> {
-  // a computed specifier: the encoder module is written separately and may not exist in this checkout yet
-  const specifier = '../models/encoder.js';
-  let mod: Partial<EncoderModule>;
-  try {
-    mod = (await import(specifier)) as Partial<EncoderModule>;
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND') {
-      throw new Error(
-        'encoding with a model requires the encoder module (src/models/encoder.ts, exporting loadEncoder(dir)), which is not part of this build yet; ' +
-          'pass --embeddings FILE with precomputed vectors instead: polyret eval --task T --export-texts texts.jsonl, then polyret encode --model DIR --input texts.jsonl --output emb.safetensors (see docs/evaluation.md)',
-      );
-    }
-    throw err;
-  }
-  if (typeof mod.loadEncoder !== 'function') throw new Error('src/models/encoder.js does not export loadEncoder(dir)');
-  return mod.loadEncoder(dir, { device });
+/**
+ * A model folder as an evaluation encoder: the folder's own pipeline (Pooling/Dense/Normalize) and its own
+ * query/passage prompts (config_sentence_transformers.json), batched by length.
+ */
+export async function loadModelEncoder(dir: string, device = 'cpu', opts: { batchSize?: number; maxLength?: number } = {}): Promise<Encoder> {
+  const enc = loadSentenceEncoder(dir, { device });
+  const prefixes = prefixesOf(enc);
+  const dim = enc.dimensionFor('model');
+  return {
+    dim,
+    encode: async (texts, kind) => {
+      // The caller (runEval) shows progress over all its chunks.
+      const { vectors } = enc.encode(texts, { prefix: prefixes[kind], batchSize: opts.batchSize, maxLength: opts.maxLength });
+      return Array.from({ length: texts.length }, (_, i) => vectors.subarray(i * dim, (i + 1) * dim));
+    },
+  };
 }
 
 /** Packs per-text vectors into one row-major matrix, checking every length. */

@@ -12,7 +12,7 @@ model and data sha256 fingerprints); prints the paper's tables. See docs/evaluat
                           or miracl (dev: nDCG@10 and R@100 with trec_eval semantics)
   --embeddings FILE       precomputed vectors: safetensors, float32 tensor 'embeddings' [N, D], row ids as a JSON
                           array in __metadata__.ids (LAReQA: q/<lang>/<qid>, c/<lang>/<a>/<p>/<s>; MIRACL: q/<qid>, d/<docid>)
-  --model DIR             encode with a model (needs the project's encoder module)
+  --model DIR             encode with a model folder (sentence-transformers / Hugging Face layout)
   --lang L1,L2            languages (default: all of the task's)
   --out FILE              results JSON (default: results-<task>.json)
   --name NAME             display name in reports (default: model or embeddings file name)
@@ -91,7 +91,7 @@ const command: Command = {
       source = { kind: 'embeddings' as const, file };
     } else {
       const { loadModelEncoder } = await import('../../eval/encoder.js');
-      const encoder = await loadModelEncoder(values.model!, device);
+      const encoder = await loadModelEncoder(values.model!, device, { batchSize });
       source = { kind: 'model' as const, dir: values.model!, encoder, batchSize };
     }
     try {
