@@ -50,6 +50,8 @@ export interface TrainSummary {
   bestStep: number | null;
   bestValidationLoss: number | null;
   lastValidationLoss: number | null;
+  /** Validation loss of the model before training (step 0). */
+  initialValidationLoss: number | null;
   firstTrainLoss: number | null;
   lastTrainLoss: number | null;
   skippedSteps: number;
@@ -78,6 +80,7 @@ interface TrainerState {
   skippedSteps: number;
   lastEvalStep: number;
   lastValidationLoss: number | null;
+  initialValidationLoss: number | null;
   firstTrainLoss: number | null;
   lastTrainLoss: number | null;
   triplets: number;
@@ -181,7 +184,7 @@ async function runLoop(
 
   const st: Omit<TrainerState, 'scheduler' | 'sampler' | 'optimizer' | 'rng' | 'config'> = {
     format: 'polyret-trainer-state', version: 1, step: 0, finished: false, stopReason: null,
-    best: null, badEvals: 0, badSteps: 0, skippedSteps: 0, lastEvalStep: 0, lastValidationLoss: null,
+    best: null, badEvals: 0, badSteps: 0, skippedSteps: 0, lastEvalStep: 0, lastValidationLoss: null, initialValidationLoss: null,
     firstTrainLoss: null, lastTrainLoss: null, triplets: 0, tokens: 0, seconds: 0,
   };
   let resumedFrom: number | null = null;
@@ -289,6 +292,7 @@ async function runLoop(
     const v = validationLoss();
     st.lastEvalStep = st.step;
     st.lastValidationLoss = v;
+    if (st.step === 0) st.initialValidationLoss = v;
     const improved = Number.isFinite(v) && (st.best === null || v < st.best.loss - T.minDelta);
     if (improved) {
       st.best = { loss: v, step: st.step };
@@ -434,6 +438,7 @@ async function runLoop(
     bestStep: st.best?.step ?? null,
     bestValidationLoss: st.best?.loss ?? null,
     lastValidationLoss: st.lastValidationLoss,
+    initialValidationLoss: st.initialValidationLoss,
     firstTrainLoss: st.firstTrainLoss,
     lastTrainLoss: st.lastTrainLoss,
     skippedSteps: st.skippedSteps,

@@ -27,7 +27,7 @@ test('NaN losses: each step is skipped with a warning, the run stops after maxBa
     assert.ok(verifyCheckpointDir(cks[0]!.dir).ok);
     // The final model is the best validated one (the untrained model at step 0), not the broken weights.
     assert.ok(existsSync(join(out, 'final', 'model.safetensors')));
-    assert.match(r.stdout, /validation loss: best [\d.]+ at step 0/);
+    assert.match(r.stdout, /validation loss: untrained [\d.]+, best [\d.]+ at step 0/);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

@@ -90,7 +90,7 @@ const command: Command = {
       '',
       table([['untrained', rb], [`trained (best val. step ${s.bestStep ?? s.steps})`, ra]]),
       '',
-      `training: ${s.steps} steps, ${s.triplets} triplets in ${(s.seconds / 60).toFixed(1)} min; loss ${s.firstTrainLoss?.toFixed(3)} → ${s.lastTrainLoss?.toFixed(3)}; best validation loss ${s.bestValidationLoss?.toFixed(3)}`,
+      `training: ${s.steps} steps, ${s.triplets} triplets in ${(s.seconds / 60).toFixed(1)} min; validation loss ${s.initialValidationLoss?.toFixed(3)} (untrained) → ${s.bestValidationLoss?.toFixed(3)} (best, step ${s.bestStep})`,
       `model: ${s.finalDir}`,
       `heatmaps: ${pictures.filter((p) => p.endsWith('.png')).join(', ')}`,
       `metrics: ${join(out, 'metrics.jsonl')}`,

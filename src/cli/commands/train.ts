@@ -68,7 +68,7 @@ const command: Command = {
     const lines = [
       `finished: ${s.stopReason} after ${s.steps} steps (${s.triplets} triplets, ${(s.seconds / 60).toFixed(1)} min, ${(s.triplets / Math.max(1e-9, s.seconds)).toFixed(1)} triplets/s)`,
       `train loss: ${s.firstTrainLoss?.toFixed(4) ?? '-'} → ${s.lastTrainLoss?.toFixed(4) ?? '-'}${s.skippedSteps ? ` (${s.skippedSteps} steps skipped: non-finite loss)` : ''}`,
-      `validation loss: best ${s.bestValidationLoss?.toFixed(4) ?? '-'} at step ${s.bestStep ?? '-'}, last ${s.lastValidationLoss?.toFixed(4) ?? '-'}`,
+      `validation loss: ${s.initialValidationLoss !== null ? `untrained ${s.initialValidationLoss.toFixed(4)}, ` : ''}best ${s.bestValidationLoss?.toFixed(4) ?? '-'} at step ${s.bestStep ?? '-'}, last ${s.lastValidationLoss?.toFixed(4) ?? '-'}`,
       ...s.retrieval.map((r) => `${r.task} ${r.label} (step ${r.step}): Mo. ${r.mono.toFixed(3)}  Cr. ${r.cross.toFixed(3)}  Mul. ${r.multi.toFixed(3)}  rank dist. ${r.rankDistance.toFixed(1)}`),
       `final model: ${s.finalDir}`,
     ];
