@@ -6,16 +6,17 @@
  * 4-layer/256 BERT and a random BERT-base-size model (12 layers/768), both with mBERT's 119,547-token vocabulary.
  * Peer: the same saved weights run by PyTorch eager (bench/encode_peer.py, Hugging Face's BertModel ops) on the
  * same token ids (written to a file, so tokenizer speed does not enter the model timing), same batching, same
- * thread count, in the same invocation. polyret is reported with and without tokenization; the peer without
+ * thread count, in the same invocation, in alternating rounds of `--round` texts (peer, then polyret) so that
+ * load on a shared machine hits both sides alike. polyret is reported with and without tokenization; the peer without
  * (Python `tokenizers` is not installed here). Ratios are TIME ratios (polyret seconds ÷ peer seconds, model only).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { computeInfo, setNumThreads } from '../src/tensor/index.js';
-import { dataPath, projectRoot } from '../src/util/dataDir.js';
+import { dataPath } from '../src/util/dataDir.js';
+import { InterleavedPeer } from './lib/peer.js';
 import { loadLareqa } from '../src/eval/tasks/lareqaData.js';
 import { createEncoderFromScratch, loadSentenceEncoder, saveSentenceEncoder } from '../src/models/index.js';
 import { Progress } from '../src/util/progress.js';
@@ -44,9 +45,16 @@ function sentences(n: number): string[] {
   return out;
 }
 
-interface Result { name: string; texts: number; polyretModel: number; polyretTokenize: number; peer: number; maxDiff: number }
+interface Result { name: string; texts: number; polyretModel: number; polyretTokenize: number; peer: number; maxDiff: number; rounds: number }
 
-function runOne(name: string, layers: number, hidden: number, heads: number, texts: string[], batchSize: number, threads: number, work: string): Result {
+function readNpyF32(path: string): Float32Array {
+  const npy = readFileSync(path);
+  const hlen = npy.readUInt16LE(8);
+  const body = npy.subarray(10 + hlen);
+  return new Float32Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength));
+}
+
+async function runOne(name: string, layers: number, hidden: number, heads: number, texts: string[], batchSize: number, threads: number, round: number, work: string): Promise<Result> {
   const dir = join(work, name.replace(/\W/g, '_'));
   const vocabFrom = dataPath('tokenizers', 'bert-base-multilingual-cased', 'tokenizer.json');
   const fresh = createEncoderFromScratch({ arch: 'bert', layers, hidden, heads, vocabFrom, maxLength: 128, seed: 1 });
@@ -59,32 +67,39 @@ function runOne(name: string, layers: number, hidden: number, heads: number, tex
   const tokenize = (performance.now() - t0) / 1000;
   const tokens = rows.reduce((a, r) => a + r.length, 0);
   console.log(`${name}: ${texts.length} texts, ${tokens} tokens (mean ${(tokens / texts.length).toFixed(1)}), ${(enc.transformer.numParameters() / 1e6).toFixed(1)}M parameters`);
-  const idsPath = join(work, `${name.replace(/\W/g, '_')}.ids.json`);
-  writeFileSync(idsPath, JSON.stringify(rows));
-  // Warm-up batch (allocator, thread pool), not timed — the peer's first batch is timed, which favours polyret
-  // by at most one batch; PyTorch's first call costs little.
+  const peer = new InterleavedPeer('encode_peer.py', ['--model', dir, '--batch-size', String(batchSize), '--threads', String(threads)]);
+  await peer.ready();
+  // Warm-up batch on each side (allocator, thread pool), not timed.
+  const warmIds = join(work, 'warm.ids.json');
+  writeFileSync(warmIds, JSON.stringify(rows.slice(0, batchSize)));
+  await peer.request(JSON.stringify({ ids: warmIds, out: join(work, 'warm.npy') }));
   enc.encodeIds(rows.slice(0, batchSize), { batchSize, pooling: 'cls' });
-  const progress = new Progress({ total: rows.length, label: `polyret ${name}`, unit: 'texts' });
-  const t1 = performance.now();
-  const out = enc.encodeIds(rows, { batchSize, pooling: 'cls', progress });
-  const model = (performance.now() - t1) / 1000;
-  progress.finish();
-  enc.dispose();
-
-  const peerOut = join(work, 'peer.npy');
-  const r = spawnSync(process.env.POLYRET_PEER_PYTHON ?? '/usr/bin/python3',
-    [join(projectRoot(), 'bench', 'encode_peer.py'), '--model', dir, '--ids', idsPath, '--batch-size', String(batchSize), '--threads', String(threads), '--out', peerOut],
-    { encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(`peer failed (exit ${r.status}):\n${r.stderr}`);
-  const peer = JSON.parse(r.stdout.trim().split('\n').pop()!) as { seconds: number; dim: number };
-  const npy = readFileSync(peerOut);
-  const hlen = npy.readUInt16LE(8);
-  const body = npy.subarray(10 + hlen);
-  const ref = new Float32Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength));
+  // Rounds of `round` texts, peer then polyret: on a shared machine the load hits both sides alike.
+  const progress = new Progress({ total: rows.length, label: `${name} (polyret and peer by turns)`, unit: 'texts' });
+  let model = 0;
+  let peerSeconds = 0;
   let maxDiff = 0;
-  for (let i = 0; i < ref.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ref[i]! - out.vectors[i]!));
+  let rounds = 0;
+  for (let start = 0; start < rows.length; start += round) {
+    const part = rows.slice(start, start + round);
+    const idsPath = join(work, 'round.ids.json');
+    const outPath = join(work, 'round.npy');
+    writeFileSync(idsPath, JSON.stringify(part));
+    const r = await peer.request<{ seconds: number }>(JSON.stringify({ ids: idsPath, out: outPath }));
+    peerSeconds += r.seconds;
+    const t1 = performance.now();
+    const out = enc.encodeIds(part, { batchSize, pooling: 'cls' });
+    model += (performance.now() - t1) / 1000;
+    const ref = readNpyF32(outPath);
+    for (let i = 0; i < ref.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ref[i]! - out.vectors[i]!));
+    rounds += 1;
+    progress.tick(part.length, `polyret ${model.toFixed(1)} s, peer ${peerSeconds.toFixed(1)} s`);
+  }
+  progress.finish();
+  peer.close();
+  enc.dispose();
   rmSync(dir, { recursive: true, force: true });
-  return { name, texts: texts.length, polyretModel: model, polyretTokenize: tokenize, peer: peer.seconds, maxDiff };
+  return { name, texts: texts.length, polyretModel: model, polyretTokenize: tokenize, peer: peerSeconds, maxDiff, rounds };
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -96,6 +111,7 @@ export async function main(argv: string[]): Promise<void> {
       'batch-size': { type: 'string', default: '32' },
       threads: { type: 'string', default: '2' },
       'skip-base': { type: 'boolean', default: false },
+      round: { type: 'string', default: '500' },
     },
   });
   const threads = Number(values.threads);
@@ -107,8 +123,9 @@ export async function main(argv: string[]): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'polyret-bench-encode-'));
   const results: Result[] = [];
   try {
-    results.push(runOne('L4/H256', 4, 256, 4, all.slice(0, Number(values.texts)), batchSize, threads, work));
-    if (!values['skip-base']) results.push(runOne('L12/H768', 12, 768, 12, all.slice(0, Number(values['base-texts'])), batchSize, threads, work));
+    const round = Number(values.round);
+    results.push(await runOne('L4/H256', 4, 256, 4, all.slice(0, Number(values.texts)), batchSize, threads, round, work));
+    if (!values['skip-base']) results.push(await runOne('L12/H768', 12, 768, 12, all.slice(0, Number(values['base-texts'])), batchSize, threads, round, work));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -116,7 +133,7 @@ export async function main(argv: string[]): Promise<void> {
     const tp = r.texts / r.polyretModel;
     const tw = r.texts / (r.polyretModel + r.polyretTokenize);
     const pp = r.texts / r.peer;
-    console.log(`encode ${r.name} (${r.texts} texts, max |Δ| vs peer ${r.maxDiff.toExponential(1)}): polyret ${tp.toFixed(1)} texts/s model only ` +
+    console.log(`encode ${r.name} (${r.texts} texts in ${r.rounds} alternating rounds, max |Δ| vs peer ${r.maxDiff.toExponential(1)}): polyret ${tp.toFixed(1)} texts/s model only ` +
       `(${(1000 * r.polyretModel / r.texts).toFixed(2)} s/1k), ${tw.toFixed(1)} texts/s with tokenization (tokenize ${r.polyretTokenize.toFixed(2)} s); ` +
       `peer ${pp.toFixed(1)} texts/s (${(1000 * r.peer / r.texts).toFixed(2)} s/1k), time ratio ${(r.polyretModel / r.peer).toFixed(3)}`);
   }

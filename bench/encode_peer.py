@@ -8,11 +8,14 @@ with the same length-sorted batching and CLS pooling as `polyret encode`, under 
 
 Usage: encode_peer.py --model DIR --ids IDS.json --batch-size N --threads N --out OUT.npy
 Prints one JSON line: {"seconds": model time, "texts": N, "dim": D}.
+With --serve (no --ids/--out): prints {"ready": true}, then answers each stdin line {"ids": path, "out": path}
+with one such JSON line, so the benchmark can alternate peer and polyret rounds under the same machine load.
 """
 import argparse
 import json
 import math
 import struct
+import sys
 import time
 
 import numpy as np
@@ -40,15 +43,17 @@ def load_safetensors(path):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", required=True)
-    ap.add_argument("--ids", required=True)
+    ap.add_argument("--ids")
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--out")
+    ap.add_argument("--serve", action="store_true")
     a = ap.parse_args()
+    if not a.serve and (a.ids is None or a.out is None):
+        ap.error("--ids and --out are required without --serve")
     torch.set_num_threads(a.threads)
     cfg = json.load(open(a.model + "/config.json"))
     p = load_safetensors(a.model + "/model.safetensors")
-    rows = json.load(open(a.ids))
     H, heads, L = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_hidden_layers"]
     eps, pad = cfg["layer_norm_eps"], cfg["pad_token_id"]
     roberta = cfg["model_type"] != "bert"
@@ -83,22 +88,34 @@ def main():
             h = F.layer_norm(lin("output.dense", act(lin("intermediate.dense", a_))) + a_, (H,), p[pre + "output.LayerNorm.weight"], p[pre + "output.LayerNorm.bias"], eps)
         return h[:, 0]
 
-    order = sorted(range(len(rows)), key=lambda i: (-len(rows[i]), i))
-    out = np.zeros((len(rows), H), dtype=np.float32)
-    t0 = time.perf_counter()
-    with torch.inference_mode():
-        for start in range(0, len(order), a.batch_size):
-            idx = order[start:start + a.batch_size]
-            s = max(len(rows[i]) for i in idx)
-            ids = torch.full((len(idx), s), pad, dtype=torch.int64)
-            mask = torch.zeros((len(idx), s), dtype=torch.int64)
-            for k, i in enumerate(idx):
-                ids[k, :len(rows[i])] = torch.tensor(rows[i])
-                mask[k, :len(rows[i])] = 1
-            out[idx] = forward(ids, mask).numpy()
-    sec = time.perf_counter() - t0
-    np.save(a.out, out)
-    print(json.dumps({"seconds": sec, "texts": len(rows), "dim": H}))
+    def encode(ids_path, out_path):
+        rows = json.load(open(ids_path))
+        order = sorted(range(len(rows)), key=lambda i: (-len(rows[i]), i))
+        out = np.zeros((len(rows), H), dtype=np.float32)
+        t0 = time.perf_counter()
+        with torch.inference_mode():
+            for start in range(0, len(order), a.batch_size):
+                idx = order[start:start + a.batch_size]
+                s = max(len(rows[i]) for i in idx)
+                ids = torch.full((len(idx), s), pad, dtype=torch.int64)
+                mask = torch.zeros((len(idx), s), dtype=torch.int64)
+                for k, i in enumerate(idx):
+                    ids[k, :len(rows[i])] = torch.tensor(rows[i])
+                    mask[k, :len(rows[i])] = 1
+                out[idx] = forward(ids, mask).numpy()
+        sec = time.perf_counter() - t0
+        np.save(out_path, out)
+        print(json.dumps({"seconds": sec, "texts": len(rows), "dim": H}), flush=True)
+
+    if a.serve:
+        print(json.dumps({"ready": True}), flush=True)
+        for line in sys.stdin:
+            if not line.strip():
+                break
+            req = json.loads(line)
+            encode(req["ids"], req["out"])
+    else:
+        encode(a.ids, a.out)
 
 
 if __name__ == "__main__":
