@@ -5,7 +5,7 @@
  * positive, hard negative) triplets with "query: "/"passage: " prefixes, the small from-scratch
  * BERT of configs/small-from-scratch.yaml (mBERT vocabulary, mean pooling), InfoNCE with in-batch
  * and hard negatives, clipping, AdamW with decay groups and linear warmup/decay — polyret's trainer
- * step (src/train: contrastiveStep, including tokenisation) against the same recipe in PyTorch
+ * step (src/train: contrastiveStep, tokenisation of the next batch on a worker thread) against the same recipe in PyTorch
  * (bench/train_peer.py) on the same batches, same model shape, same thread count. Steps alternate
  * between the two (one polyret step, one PyTorch step) so machine load hits both alike.
  * Ends with `train: polyret X s/step, peer Y s/step, ratio R` (R < 1: polyret faster).
@@ -25,6 +25,7 @@ import { dataPath } from '../src/util/dataDir.js';
 import { contrastiveStep } from '../src/train/gradCache.js';
 import { infoNCELoss, tripletLayout } from '../src/train/losses/infoNCE.js';
 import { SentenceTextEncoder } from '../src/train/modelSource.js';
+import { TokenizerWorker } from '../src/train/tokenizePrefetch.js';
 import { InterleavedPeer, median, ratioLine } from './lib/peer.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -64,7 +65,7 @@ export async function main(argv: string[]): Promise<void> {
     vocabFrom: dataPath('tokenizers', 'bert-base-multilingual-cased', 'tokenizer.json'),
   });
   const enc = new SentenceTextEncoder(model, maxQ, maxP);
-  const training = { lr: 5e-4, weightDecay: 0.01, temperature: 0.05, maxGradNorm: 1, totalSteps: total, warmupSteps: 1 };
+  const training = { lr: 5e-4, weightDecay: 0.01, temperature: 0.05, maxGradNorm: 1, totalSteps: total, warmupSteps: 1, miniBatch };
   const optimizer = new AdamW(decayGroups(enc.namedParameters(), training.weightDecay), { lr: training.lr, weightDecay: training.weightDecay });
   const scheduler = new LrScheduler(training.lr, { name: 'linear', warmupSteps: training.warmupSteps, totalSteps: total });
   const params = enc.namedParameters().map(([, t]) => t);
@@ -89,9 +90,22 @@ export async function main(argv: string[]): Promise<void> {
   const info = await peer.ready<{ torch: string; threads: number; params: number }>();
 
   enc.train(true);
-  const polyretStep = (k: number): { seconds: number; loss: number } => {
+  // As in the trainer: batch k+1 is tokenised on a worker thread while step k runs.
+  const worker = new TokenizerWorker(enc.tokenizerFiles.tokenizerPath, enc.tokenizerFiles.configPath);
+  const prime = (k: number): Promise<void> | null => {
+    const t = texts[k];
+    if (!t) return null;
+    return Promise.all([worker.tokenize(t.queries, maxQ), worker.tokenize(t.passages, maxP)]).then(([qr, pr]) => {
+      enc.prime(t.queries, 'query', qr);
+      enc.prime(t.passages, 'passage', pr);
+    });
+  };
+  const ready: Array<Promise<void> | null> = [prime(0)];
+  const polyretStep = async (k: number): Promise<{ seconds: number; loss: number }> => {
     const t = texts[k]!;
     const t0 = process.hrtime.bigint();
+    await ready[k];
+    ready[k + 1] = prime(k + 1);
     const r = contrastiveStep(enc, t.queries, t.passages, (q: Tensor, p: Tensor) => infoNCELoss(q, p, t.layout, { scale: 1 / training.temperature }), {
       miniBatch, seedFor: (c) => mixSeed(seed, k, c),
     });
@@ -107,7 +121,7 @@ export async function main(argv: string[]): Promise<void> {
   const theirs: number[] = [];
   const triplets = texts.map((t) => t.queries.length);
   for (let k = 0; k < total; k++) {
-    const a = polyretStep(k);
+    const a = await polyretStep(k);
     const b = await peer.request<{ seconds: number; loss: number }>('step');
     if (k >= warmup) {
       mine.push(a.seconds);
@@ -116,15 +130,16 @@ export async function main(argv: string[]): Promise<void> {
     process.stderr.write(`step ${k + 1}/${total}${k < warmup ? ' (warmup)' : ''}: polyret ${a.seconds.toFixed(3)} s (loss ${a.loss.toFixed(3)}), PyTorch ${b.seconds.toFixed(3)} s (loss ${b.loss.toFixed(3)}), ${triplets[k]} triplets\n`);
   }
   peer.close();
+  await worker.close();
   rmSync(dir, { recursive: true, force: true });
   const pm = median(mine);
   const tm = median(theirs);
   const avgTriplets = triplets.slice(warmup).reduce((s, x) => s + x, 0) / steps;
   const ci = computeInfo();
   console.log(`model: ${layers} layers, hidden ${hidden}, vocab ${model.config.vocabSize} (${(model.parameters().reduce((n, p) => n + p.numel, 0) / 1e6).toFixed(1)}M params; PyTorch ${(info.params / 1e6).toFixed(1)}M)`);
-  console.log(`data: XQuAD hybrid batches of ${B} triplets (query, positive, hard negative), max length ${maxQ}/${maxP}, mini-batch ${miniBatch ?? 'off'}`);
+  console.log(`data: XQuAD hybrid batches of ${B} triplets (query, positive, hard negative), max length ${maxQ}/${maxP}, GradCache mini-batch ${miniBatch ?? 'off'} (both sides)`);
   console.log(`threads: polyret ${ci.threads} (libtorch ${ci.torch}), PyTorch ${info.threads} (torch ${info.torch}); medians over ${steps} steps after ${warmup} warmup`);
-  console.log(`throughput: polyret ${(avgTriplets / pm).toFixed(1)} triplets/s, PyTorch ${(avgTriplets / tm).toFixed(1)} triplets/s (polyret includes tokenisation)`);
+  console.log(`throughput: polyret ${(avgTriplets / pm).toFixed(1)} triplets/s, PyTorch ${(avgTriplets / tm).toFixed(1)} triplets/s (polyret's includes tokenisation, on a worker thread overlapping the previous step as in the trainer)`);
   console.log(ratioLine('train', pm, tm, 's/step'));
   optimizer.dispose();
   model.dispose();

@@ -109,14 +109,43 @@ sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: s / max(1, warm) if s <
 batches = spec["batches"]
 
 
+def info_nce(q, p):
+    logits = F.normalize(q, dim=-1) @ F.normalize(p, dim=-1).T / tr["temperature"]
+    return F.cross_entropy(logits, torch.arange(q.shape[0]))
+
+
+def grad_cache_backward(b, k, size):
+    # GradCache as in Tevatron / sentence-transformers' CachedMultipleNegativesRankingLoss:
+    # embed mini-batches without graphs, loss and embedding gradients on the full batch, then
+    # re-embed each mini-batch with a graph (same dropout seed) and backpropagate its gradient slice.
+    chunks = [("q", b["queries"][i:i + size]) for i in range(0, len(b["queries"]), size)]
+    chunks += [("p", b["passages"][i:i + size]) for i in range(0, len(b["passages"]), size)]
+    seeds = [spec["seed"] * 1000003 + k * 1009 + c for c in range(len(chunks))]
+    with torch.no_grad():
+        embs = []
+        for c, (_, rows) in enumerate(chunks):
+            torch.manual_seed(seeds[c])
+            embs.append(model(rows))
+    q = torch.cat([e for e, (kind, _) in zip(embs, chunks) if kind == "q"]).requires_grad_(True)
+    p = torch.cat([e for e, (kind, _) in zip(embs, chunks) if kind == "p"]).requires_grad_(True)
+    loss = info_nce(q, p)
+    loss.backward()
+    gq, gp = q.grad.split(size), p.grad.split(size)
+    grads = list(gq) + list(gp)
+    for c, (_, rows) in enumerate(chunks):
+        torch.manual_seed(seeds[c])
+        model(rows).backward(grads[c])
+    return loss
+
+
 def train_step(k):
     b = batches[k % len(batches)]
     t0 = time.perf_counter()
-    q = model(b["queries"])
-    p = model(b["passages"])
-    logits = F.normalize(q, dim=-1) @ F.normalize(p, dim=-1).T / tr["temperature"]
-    loss = F.cross_entropy(logits, torch.arange(len(b["queries"])))
-    loss.backward()
+    if tr.get("miniBatch"):
+        loss = grad_cache_backward(b, k, tr["miniBatch"])
+    else:
+        loss = info_nce(model(b["queries"]), model(b["passages"]))
+        loss.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), tr["maxGradNorm"])
     opt.step()
     sched.step()

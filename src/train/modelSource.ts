@@ -53,8 +53,50 @@ export class SentenceTextEncoder implements TextEncoder {
     if (maxPassageLength > limit) throw new Error(`model.maxPassageLength ${maxPassageLength} exceeds the model's ${limit} tokens`);
   }
 
+  // Token ids by role and text: GradCache embeds each mini-batch twice, and the trainer primes the
+  // next batch's ids from a tokenizer worker while the current step runs.
+  private readonly tokenCache = new Map<string, number[]>();
+
+  private maxLength(role: TextRole): number {
+    return role === 'query' ? this.maxQueryLength : this.maxPassageLength;
+  }
+
+  /** Stores token ids computed elsewhere (a worker thread) for `texts`. */
+  prime(texts: readonly string[], role: TextRole, rows: readonly number[][]): void {
+    if (this.tokenCache.size > 100_000) this.tokenCache.clear();
+    texts.forEach((t, i) => this.tokenCache.set(`${role}\u0000${t}`, rows[i] as number[]));
+  }
+
+  /** Drops cached ids (after a step) so the cache holds about one batch. */
+  forget(texts: readonly string[], role: TextRole): void {
+    for (const t of texts) this.tokenCache.delete(`${role}\u0000${t}`);
+  }
+
+  /** The tokenizer files, for a worker thread that tokenises the same way. */
+  get tokenizerFiles(): { tokenizerPath: string; configPath?: string } {
+    return { tokenizerPath: this.encoder.tokenizer.tokenizerPath, configPath: this.encoder.tokenizer.configPath };
+  }
+
+  get limits(): Record<TextRole, number> {
+    return { query: this.maxQueryLength, passage: this.maxPassageLength };
+  }
+
   embed(texts: readonly string[], role: TextRole): Tensor {
-    const rows = this.encoder.tokenize(texts, { maxLength: role === 'query' ? this.maxQueryLength : this.maxPassageLength });
+    const rows: number[][] = new Array<number[]>(texts.length);
+    const miss: number[] = [];
+    texts.forEach((t, i) => {
+      const r = this.tokenCache.get(`${role}\u0000${t}`);
+      if (r) rows[i] = r;
+      else miss.push(i);
+    });
+    if (miss.length) {
+      const missTexts = miss.map((i) => texts[i]!);
+      const fresh = this.encoder.tokenize(missTexts, { maxLength: this.maxLength(role) });
+      this.prime(missTexts, role, fresh);
+      miss.forEach((i, k) => {
+        rows[i] = fresh[k]!;
+      });
+    }
     this.lastTokenCount = rows.reduce((n, r) => n + r.length, 0);
     return this.encoder.forward(this.encoder.batchInputs(rows));
   }

@@ -26,6 +26,7 @@ import { latestValidCheckpoint, pruneCheckpoints, stepDirName, verifyCheckpointD
 import { MetricsLog } from './metricsLog.js';
 import { buildEncoder, SentenceTextEncoder } from './modelSource.js';
 import { openTrainingData, type TrainingData } from './trainData.js';
+import { TokenizerWorker } from './tokenizePrefetch.js';
 import { evaluateRetrieval, loadRetrievalSet, retrievalSummary, type RetrievalSummary } from './retrievalEval.js';
 
 export interface TrainOptions {
@@ -274,10 +275,13 @@ async function runLoop(
   };
 
   let lastCheckpointStep: number | null = resumedFrom;
+  let samplerStateNow = (): unknown => sampler.state();
   const saveCheckpoint = (): void => {
+    const samplerState = samplerStateNow();
+    if (samplerState === null) throw new Error(`internal: no sampler state captured for the checkpoint at step ${st.step}`);
     const optState = optimizer.stateDict();
     const rng = tidy(() => Buffer.from(getRngState().data<'uint8'>()).toString('base64'));
-    const state: TrainerState = { ...st, scheduler: scheduler.state(), sampler: sampler.state(), optimizer: optState.meta, rng, config: c };
+    const state: TrainerState = { ...st, scheduler: scheduler.state(), sampler: samplerState, optimizer: optState.meta, rng, config: c };
     writeCheckpointDir(ckRoot, stepDirName(st.step), st.step, [
       { name: 'model.safetensors', write: (p) => saveTensors(p, modelTensors()) },
       { name: 'optimizer.safetensors', write: (p) => saveTensors(p, optState.tensors) },
@@ -332,72 +336,116 @@ async function runLoop(
   let stopReason: StopReason | null = st.finished ? st.stopReason : null;
   let tokensWindow = { t: Date.now(), tokens: 0 };
   let tokRate = 0;
-  while (stopReason === null) {
-    if (st.step >= totalSteps) {
-      stopReason = T.maxSteps !== undefined ? 'max-steps' : 'completed';
-      break;
-    }
+  // The next batch is drawn and tokenised (on a worker thread) while the current step runs. The
+  // sampler is then one batch ahead, so the state a checkpoint records is the one captured before
+  // the look-ahead draw.
+  type Fetched = { raw: TextBatch; texts: ReturnType<typeof batchTexts>; ready: Promise<void> | null };
+  const fetchBatch = (): Fetched | null => {
     const raw = sampler.next();
-    if (!raw) {
-      stopReason = 'completed';
-      break;
-    }
-    const batch = applyPrefixes(raw, c.model.prefixes);
-    const { queries, passages, layout } = batchTexts(batch);
-    const step = st.step;
-    const result = contrastiveStep(enc, queries, passages, lossFn(layout), {
-      miniBatch: T.miniBatch,
-      seedFor: (k) => mixSeed(T.seed, step, k),
-    });
-    st.step += 1;
-    st.triplets += queries.length;
-    st.tokens += result.tokens;
-    tokensWindow.tokens += result.tokens;
-    if (!result.finite) {
-      optimizer.zeroGrad();
-      st.badSteps += 1;
-      st.skippedSteps += 1;
-      metrics.append({ kind: 'skip', step: st.step, loss: result.loss, consecutive: st.badSteps });
-      log(`warning: step ${st.step}: loss is ${result.loss}; step skipped (${st.badSteps}/${T.maxBadSteps} in a row)`);
-      if (st.badSteps >= T.maxBadSteps) {
-        stopReason = 'non-finite-loss';
+    if (!raw) return null;
+    const texts = batchTexts(applyPrefixes(raw, c.model.prefixes));
+    const ready = worker
+      ? Promise.all([worker.tokenize(texts.queries, enc.limits.query), worker.tokenize(texts.passages, enc.limits.passage)])
+        .then(([qr, pr]) => {
+          enc.prime(texts.queries, 'query', qr);
+          enc.prime(texts.passages, 'passage', pr);
+        })
+        // A failed worker only costs speed: embed() tokenises whatever is not primed.
+        .catch(() => undefined)
+      : null;
+    return { raw, texts, ready };
+  };
+  let worker: TokenizerWorker | null = null;
+  try {
+    const files = enc.tokenizerFiles;
+    worker = new TokenizerWorker(files.tokenizerPath, files.configPath);
+  } catch {
+    worker = null;
+  }
+  let lookahead: Fetched | null = null;
+  let samplerStateBeforeLookahead: unknown = null;
+  samplerStateNow = () => (lookahead ? samplerStateBeforeLookahead : sampler.state());
+  try {
+    let previous: Fetched | null = null;
+    while (stopReason === null) {
+      if (st.step >= totalSteps) {
+        stopReason = T.maxSteps !== undefined ? 'max-steps' : 'completed';
         break;
       }
-      continue;
-    }
-    st.badSteps = 0;
-    const gradNorm = T.maxGradNorm !== null ? clipGradNorm(trainable.map(([, t]) => t), T.maxGradNorm) : null;
-    const lr = scheduler.lr;
-    optimizer.setLr(lr);
-    optimizer.step();
-    optimizer.zeroGrad();
-    scheduler.step();
-    if (st.firstTrainLoss === null) st.firstTrainLoss = result.loss;
-    st.lastTrainLoss = result.loss;
-    const now = Date.now();
-    if (now - tokensWindow.t >= 1000) {
-      tokRate = (tokensWindow.tokens * 1000) / (now - tokensWindow.t);
-      tokensWindow = { t: now, tokens: 0 };
-    }
-    const mode = describeBatch(raw);
-    metrics.append({
-      kind: 'train', step: st.step, loss: result.loss, lr, gradNorm, mode: raw.mode, batch: queries.length,
-      langs: [...new Set(raw.items.flatMap((it) => [it.queryLang, it.passageLang]))].sort(),
-      epoch: raw.epoch, tokens: result.tokens, temperature: temperature.value(),
-    });
-    progress.tick(1, `loss ${result.loss.toFixed(4)} lr ${lr.toExponential(2)} ${mode} ${tokRate > 0 ? `${(tokRate / 1000).toFixed(1)}k tok/s` : ''} val ${fmt(st.lastValidationLoss)}`);
-    let stop = false;
-    if (st.step % T.evalEvery === 0) stop = evaluate();
-    if (c.retrievalEval?.every && st.step % c.retrievalEval.every === 0) runRetrieval('during');
-    if (stop) stopReason = 'early-stopping';
-    st.seconds = secondsBefore + (Date.now() - started) / 1000;
-    if (st.step % T.checkpointEvery === 0 || stop) {
-      if (stop) {
-        st.finished = true;
-        st.stopReason = stopReason;
+      const current: Fetched | null = lookahead ?? fetchBatch();
+      lookahead = null;
+      if (previous) {
+        enc.forget(previous.texts.queries, 'query');
+        enc.forget(previous.texts.passages, 'passage');
       }
-      saveCheckpoint();
+      previous = current;
+      if (!current) {
+        stopReason = 'completed';
+        break;
+      }
+      if (current.ready) await current.ready;
+      const willSave = (st.step + 1) % T.checkpointEvery === 0 || (st.step + 1) % T.evalEvery === 0 || st.step + 1 >= totalSteps;
+      samplerStateBeforeLookahead = willSave ? sampler.state() : null;
+      if (st.step + 1 < totalSteps) lookahead = fetchBatch();
+      const raw = current.raw;
+      const { queries, passages, layout } = current.texts;
+      const step = st.step;
+      const result = contrastiveStep(enc, queries, passages, lossFn(layout), {
+        miniBatch: T.miniBatch,
+        seedFor: (k) => mixSeed(T.seed, step, k),
+      });
+      st.step += 1;
+      st.triplets += queries.length;
+      st.tokens += result.tokens;
+      tokensWindow.tokens += result.tokens;
+      if (!result.finite) {
+        optimizer.zeroGrad();
+        st.badSteps += 1;
+        st.skippedSteps += 1;
+        metrics.append({ kind: 'skip', step: st.step, loss: result.loss, consecutive: st.badSteps });
+        log(`warning: step ${st.step}: loss is ${result.loss}; step skipped (${st.badSteps}/${T.maxBadSteps} in a row)`);
+        if (st.badSteps >= T.maxBadSteps) {
+          stopReason = 'non-finite-loss';
+          break;
+        }
+        continue;
+      }
+      st.badSteps = 0;
+      const gradNorm = T.maxGradNorm !== null ? clipGradNorm(trainable.map(([, t]) => t), T.maxGradNorm) : null;
+      const lr = scheduler.lr;
+      optimizer.setLr(lr);
+      optimizer.step();
+      optimizer.zeroGrad();
+      scheduler.step();
+      if (st.firstTrainLoss === null) st.firstTrainLoss = result.loss;
+      st.lastTrainLoss = result.loss;
+      const now = Date.now();
+      if (now - tokensWindow.t >= 1000) {
+        tokRate = (tokensWindow.tokens * 1000) / (now - tokensWindow.t);
+        tokensWindow = { t: now, tokens: 0 };
+      }
+      const mode = describeBatch(raw);
+      metrics.append({
+        kind: 'train', step: st.step, loss: result.loss, lr, gradNorm, mode: raw.mode, batch: queries.length,
+        langs: [...new Set(raw.items.flatMap((it) => [it.queryLang, it.passageLang]))].sort(),
+        epoch: raw.epoch, tokens: result.tokens, temperature: temperature.value(),
+      });
+      progress.tick(1, `loss ${result.loss.toFixed(4)} lr ${lr.toExponential(2)} ${mode} ${tokRate > 0 ? `${(tokRate / 1000).toFixed(1)}k tok/s` : ''} val ${fmt(st.lastValidationLoss)}`);
+      let stop = false;
+      if (st.step % T.evalEvery === 0) stop = evaluate();
+      if (c.retrievalEval?.every && st.step % c.retrievalEval.every === 0) runRetrieval('during');
+      if (stop) stopReason = 'early-stopping';
+      st.seconds = secondsBefore + (Date.now() - started) / 1000;
+      if (st.step % T.checkpointEvery === 0 || stop) {
+        if (stop) {
+          st.finished = true;
+          st.stopReason = stopReason;
+        }
+        saveCheckpoint();
+      }
     }
+  } finally {
+    if (worker) await worker.close();
   }
   progress.finish();
 
