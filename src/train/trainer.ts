@@ -141,7 +141,13 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
   if (device === 'cuda' && !cudaAvailable()) throw new Error('training.device is cuda, but libtorch sees no CUDA device');
   if (T.miniBatch !== null && T.miniBatch < 1) throw new Error('training.miniBatch must be ≥ 1');
   const data: TrainingData = openTrainingData(c, opts.baseDir);
-  const retrievalSet = c.retrievalEval ? loadRetrievalSet(c.retrievalEval) : null;
+  let retrievalSet: ReturnType<typeof loadRetrievalSet> | null = null;
+  try {
+    retrievalSet = c.retrievalEval ? loadRetrievalSet(c.retrievalEval) : null;
+  } catch (err) {
+    data.close();
+    throw new Error(`retrievalEval: ${(err as Error).message}`);
+  }
   let encoderModel: SentenceEncoder | null = null;
   try {
     encoderModel = await buildEncoder(c, opts.baseDir, device);
