@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { DATA_FORMATS, openDataset, type DataFormat } from '../../data/openDataset.js';
@@ -7,6 +6,7 @@ import { HybridBatchSampler, type TextBatch } from '../../sampling/hybridBatchSa
 import { WEIGHTINGS, type Weighting } from '../../sampling/languageWeights.js';
 import type { SamplingMode } from '../../sampling/idBatchSampler.js';
 import { applyPrefixes, E5_PREFIXES } from '../../sampling/prefixes.js';
+import { parseFlags } from '../flags.js';
 
 const usage = `Usage: polyret batches --data PATH [--data PATH ...] [options]
 
@@ -63,35 +63,25 @@ const command: Command = {
   summary: 'show the composition of hybrid / mono / cross-lingual training batches',
   usage,
   async run(argv) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        options: {
-          data: { type: 'string', multiple: true },
-          format: { type: 'string' },
-          mode: { type: 'string', default: 'hybrid' },
-          alpha: { type: 'string', default: '0.5' },
-          weighting: { type: 'string', default: 'uniform' },
-          temperature: { type: 'string', default: '1' },
-          'batch-size': { type: 'string', default: '100' },
-          seed: { type: 'string', default: '1' },
-          limit: { type: 'string', default: '20' },
-          epochs: { type: 'string', default: '1' },
-          'drop-last': { type: 'boolean', default: false },
-          negatives: { type: 'string', default: '1' },
-          lang: { type: 'string' },
-          'index-dir': { type: 'string' },
-          texts: { type: 'boolean', default: false },
-          'e5-prefixes': { type: 'boolean', default: false },
-          json: { type: 'boolean', default: false },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}\n\n${usage}`);
-    }
+    const { values } = parseFlags(argv, {
+      data: { type: 'string', multiple: true },
+      format: { type: 'string' },
+      mode: { type: 'string', default: 'hybrid' },
+      alpha: { type: 'string', default: '0.5' },
+      weighting: { type: 'string', default: 'uniform' },
+      temperature: { type: 'string', default: '1' },
+      'batch-size': { type: 'string', default: '100' },
+      seed: { type: 'string', default: '1' },
+      limit: { type: 'string', default: '20' },
+      epochs: { type: 'string', default: '1' },
+      'drop-last': { type: 'boolean', default: false },
+      negatives: { type: 'string', default: '1' },
+      lang: { type: 'string' },
+      'index-dir': { type: 'string' },
+      texts: { type: 'boolean', default: false },
+      'e5-prefixes': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    }, usage);
     if (!values.data || values.data.length === 0) throw new UsageError(`--data is required\n\n${usage}`);
     if (values.format !== undefined && !DATA_FORMATS.includes(values.format as DataFormat)) {
       throw new UsageError(`--format must be one of ${DATA_FORMATS.join(', ')}, got '${values.format}'`);

@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { projectRoot, dataDir, hasData } from '../../util/dataDir.js';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
 import { loadTrainConfig } from '../../train/config.js';
 import type { LareqaResults } from '../../eval/tasks/lareqaProtocol.js';
+import { parseFlags } from '../flags.js';
 
 const usage = `Usage: polyret demo [--output DIR] [--epochs N] [--set key=value ...]
 
@@ -39,22 +39,12 @@ const command: Command = {
   summary: 'train a small encoder on XQuAD with hybrid batches and evaluate it zero-shot on MLQA-R (minutes on a CPU)',
   usage,
   async run(argv) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        options: {
-          output: { type: 'string', default: 'runs/demo' },
-          epochs: { type: 'string' },
-          set: { type: 'string', multiple: true },
-          quiet: { type: 'boolean', default: false },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}\n\n${usage}`);
-    }
+    const { values } = parseFlags(argv, {
+      output: { type: 'string', default: 'runs/demo' },
+      epochs: { type: 'string' },
+      set: { type: 'string', multiple: true },
+      quiet: { type: 'boolean', default: false },
+    }, usage);
     for (const d of ['xquad', 'mlqa-r', 'tokenizers/bert-base-multilingual-cased']) {
       if (!hasData(...d.split('/'))) throw new UsageError(`the demo needs ${d} in the data folder ${dataDir()} (set POLYRET_DATA)`);
     }

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { setNumThreads } from '../../tensor/index.js';
@@ -7,6 +6,7 @@ import { loadPretrained } from '../../models/load.js';
 import { isPoolingMode, type PoolingMode } from '../../models/pooling.js';
 import { readTexts } from '../../models/textInput.js';
 import { embeddingFormatOf, writeEmbeddingOutput } from '../../models/embeddingOutput.js';
+import { intFlag, parseFlags } from '../flags.js';
 
 const usage = `Usage: polyret encode --model DIR|ORG/NAME --input FILE --output FILE [options]
 
@@ -31,35 +31,20 @@ const command: Command = {
   summary: 'encode texts (JSONL/TSV) into an embeddings file with a Hugging Face encoder',
   usage,
   async run(argv) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        options: {
-          model: { type: 'string' },
-          input: { type: 'string' },
-          output: { type: 'string' },
-          pooling: { type: 'string', default: 'model' },
-          normalize: { type: 'boolean', default: false },
-          prefix: { type: 'string', default: '' },
-          'max-length': { type: 'string' },
-          'batch-size': { type: 'string', default: '32' },
-          device: { type: 'string', default: 'cpu' },
-          threads: { type: 'string' },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}\n\n${usage}`);
-    }
+    const { values } = parseFlags(argv, {
+      model: { type: 'string' },
+      input: { type: 'string' },
+      output: { type: 'string' },
+      pooling: { type: 'string', default: 'model' },
+      normalize: { type: 'boolean', default: false },
+      prefix: { type: 'string', default: '' },
+      'max-length': { type: 'string' },
+      'batch-size': { type: 'string', default: '32' },
+      device: { type: 'string', default: 'cpu' },
+      threads: { type: 'string' },
+    }, usage);
     if (!values.model || !values.input || !values.output) throw new UsageError(`--model, --input and --output are required\n\n${usage}`);
-    const posInt = (flag: string, v: string | undefined): number | undefined => {
-      if (v === undefined) return undefined;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive integer, got '${v}'`);
-      return n;
-    };
+    const posInt = (flag: string, v: string | undefined): number | undefined => (v === undefined ? undefined : intFlag(flag, v));
     const pooling = values.pooling;
     if (pooling !== 'model' && !isPoolingMode(pooling)) throw new UsageError(`--pooling must be model, cls, mean, max or mean_sqrt_len, got '${pooling}'`);
     if (!/^(cpu|cuda(:\d+)?)$/.test(values.device)) throw new UsageError(`--device must be cpu or cuda[:N], got '${values.device}'`);

@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
+import { intFlag, parseFlags } from '../flags.js';
 
 const usage = `Usage: polyret eval --task xquad-r|mlqa-r|miracl (--embeddings FILE | --model DIR) [options]
 
@@ -31,45 +31,30 @@ const command: Command = {
   summary: 'evaluate retrieval: XQuAD-R / MLQA-R (LAReQA protocol) or MIRACL; writes results JSON',
   usage,
   async run(argv) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        options: {
-          task: { type: 'string' },
-          embeddings: { type: 'string' },
-          model: { type: 'string' },
-          lang: { type: 'string', multiple: true },
-          out: { type: 'string' },
-          name: { type: 'string' },
-          similarity: { type: 'string', default: 'ip' },
-          'candidate-text': { type: 'string', default: 'sentence' },
-          'map-at': { type: 'string', multiple: true },
-          corpus: { type: 'string' },
-          'run-dir': { type: 'string' },
-          device: { type: 'string', default: 'cpu' },
-          'batch-size': { type: 'string', default: '64' },
-          'export-texts': { type: 'string' },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}\n\n${usage}`);
-    }
+    const { values } = parseFlags(argv, {
+      task: { type: 'string' },
+      embeddings: { type: 'string' },
+      model: { type: 'string' },
+      lang: { type: 'string', multiple: true },
+      out: { type: 'string' },
+      name: { type: 'string' },
+      similarity: { type: 'string', default: 'ip' },
+      'candidate-text': { type: 'string', default: 'sentence' },
+      'map-at': { type: 'string', multiple: true },
+      corpus: { type: 'string' },
+      'run-dir': { type: 'string' },
+      device: { type: 'string', default: 'cpu' },
+      'batch-size': { type: 'string', default: '64' },
+      'export-texts': { type: 'string' },
+    }, usage);
     const task = values.task;
     if (task !== 'xquad-r' && task !== 'mlqa-r' && task !== 'miracl') throw new UsageError(`--task must be xquad-r, mlqa-r or miracl\n\n${usage}`);
     const languages = (values.lang ?? []).flatMap((l) => l.split(',')).map((l) => l.trim()).filter(Boolean);
     if (values.similarity !== 'ip' && values.similarity !== 'cosine') throw new UsageError(`--similarity must be ip or cosine, got '${values.similarity}'`);
     const ct = values['candidate-text'];
     if (ct !== 'sentence' && ct !== 'sentence+context') throw new UsageError(`--candidate-text must be sentence or sentence+context, got '${ct}'`);
-    const mapAt = (values['map-at'] ?? []).map((k) => {
-      const n = Number(k);
-      if (!Number.isInteger(n) || n < 1) throw new UsageError(`--map-at must be a positive integer, got '${k}'`);
-      return n;
-    });
-    const batchSize = Number(values['batch-size']);
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError(`--batch-size must be a positive integer`);
+    const mapAt = (values['map-at'] ?? []).map((k) => intFlag('map-at', k));
+    const batchSize = intFlag('batch-size', values['batch-size']);
     const device = values.device;
     if (device !== 'cpu' && !/^cuda(:\d+)?$/.test(device)) throw new UsageError(`--device must be cpu or cuda[:N], got '${device}'`);
 

@@ -1,10 +1,10 @@
-import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { createEncoderFromScratch } from '../../models/fromScratch.js';
 import { saveSentenceEncoder } from '../../models/save.js';
 import { isPoolingMode } from '../../models/pooling.js';
 import { SUPPORTED_MODEL_TYPES, type EncoderModelType } from '../../models/config.js';
+import { intFlag, parseFlags } from '../flags.js';
 
 const usage = `Usage: polyret init-model --arch bert|xlm-roberta --layers N --hidden N --heads N --vocab-from tokenizer.json --output DIR [options]
 
@@ -29,39 +29,24 @@ const command: Command = {
   summary: 'create a randomly initialised BERT / XLM-R encoder folder (BERT init) from a tokenizer',
   usage,
   async run(argv) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        options: {
-          arch: { type: 'string' },
-          layers: { type: 'string' },
-          hidden: { type: 'string' },
-          heads: { type: 'string' },
-          intermediate: { type: 'string' },
-          'vocab-from': { type: 'string' },
-          'max-length': { type: 'string' },
-          pooling: { type: 'string', default: 'cls' },
-          normalize: { type: 'boolean', default: false },
-          seed: { type: 'string', default: '0' },
-          output: { type: 'string' },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}\n\n${usage}`);
-    }
+    const { values } = parseFlags(argv, {
+      arch: { type: 'string' },
+      layers: { type: 'string' },
+      hidden: { type: 'string' },
+      heads: { type: 'string' },
+      intermediate: { type: 'string' },
+      'vocab-from': { type: 'string' },
+      'max-length': { type: 'string' },
+      pooling: { type: 'string', default: 'cls' },
+      normalize: { type: 'boolean', default: false },
+      seed: { type: 'string', default: '0' },
+      output: { type: 'string' },
+    }, usage);
     for (const k of ['arch', 'layers', 'hidden', 'heads', 'vocab-from', 'output'] as const) {
       if (!values[k]) throw new UsageError(`--${k} is required\n\n${usage}`);
     }
     if (!(SUPPORTED_MODEL_TYPES as readonly string[]).includes(values.arch!)) throw new UsageError(`--arch must be one of ${SUPPORTED_MODEL_TYPES.join(', ')}, got '${values.arch}'`);
-    const int = (flag: string, v: string | undefined, min = 1): number | undefined => {
-      if (v === undefined) return undefined;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min) throw new UsageError(`--${flag} must be an integer ≥ ${min}, got '${v}'`);
-      return n;
-    };
+    const int = (flag: string, v: string | undefined, min = 1): number | undefined => (v === undefined ? undefined : intFlag(flag, v, min));
     if (!isPoolingMode(values.pooling)) throw new UsageError(`--pooling must be cls, mean, max or mean_sqrt_len, got '${values.pooling}'`);
     const enc = createEncoderFromScratch({
       arch: values.arch as EncoderModelType,

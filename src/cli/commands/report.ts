@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
+import { intFlag, parseFlags } from '../flags.js';
 
 const usage = `Usage: polyret report RESULTS.json [RESULTS.json ...] --out DIR [options]
 
@@ -19,28 +19,15 @@ const command: Command = {
   summary: 'Markdown/CSV tables, X→Y heatmaps (SVG/PNG) and paired significance tests from results files',
   usage,
   async run(argv) {
-    let values;
-    let positionals;
-    try {
-      ({ values, positionals } = parseArgs({
-        args: argv,
-        options: {
-          out: { type: 'string' },
-          samples: { type: 'string', default: '10000' },
-          seed: { type: 'string', default: '1' },
-          'no-png': { type: 'boolean', default: false },
-        },
-        strict: true,
-        allowPositionals: true,
-      }));
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}\n\n${usage}`);
-    }
+    const { values, positionals } = parseFlags(argv, {
+      out: { type: 'string' },
+      samples: { type: 'string', default: '10000' },
+      seed: { type: 'string', default: '1' },
+      'no-png': { type: 'boolean', default: false },
+    }, usage, true);
     if (positionals.length === 0 || !values.out) throw new UsageError(`give results files and --out DIR\n\n${usage}`);
-    const samples = Number(values.samples);
-    const seed = Number(values.seed);
-    if (!Number.isInteger(samples) || samples < 1) throw new UsageError('--samples must be a positive integer');
-    if (!Number.isInteger(seed)) throw new UsageError('--seed must be an integer');
+    const samples = intFlag('samples', values.samples);
+    const seed = intFlag('seed', values.seed, Number.MIN_SAFE_INTEGER);
     const { readResults } = await import('../../eval/results.js');
     const { buildReport } = await import('../../eval/report/buildReport.js');
     const written = await buildReport(positionals.map(readResults), { outDir: values.out, samples, seed, png: !values['no-png'] });

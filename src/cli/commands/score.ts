@@ -1,10 +1,10 @@
-import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { readQrels } from '../../eval/trec/qrels.js';
 import { readRun } from '../../eval/trec/run.js';
 import { scoreRun } from '../../eval/metrics/scoreRun.js';
 import { parseMetric, type TiesMode } from '../../eval/metrics/metricSpec.js';
+import { parseFlags } from '../flags.js';
 
 const usage = `Usage: polyret score --qrels FILE --run FILE -m METRIC [-m METRIC ...] [options]
 
@@ -26,26 +26,16 @@ const command: Command = {
   summary: 'score a TREC run against qrels (trec_eval / scikit-learn semantics)',
   usage,
   async run(argv) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        options: {
-          qrels: { type: 'string' },
-          run: { type: 'string' },
-          metric: { type: 'string', short: 'm', multiple: true },
-          ties: { type: 'string', default: 'trec' },
-          complete: { type: 'boolean', default: false },
-          level: { type: 'string', short: 'l', default: '1' },
-          'per-query': { type: 'boolean', default: false },
-          json: { type: 'boolean', default: false },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}\n\n${usage}`);
-    }
+    const { values } = parseFlags(argv, {
+      qrels: { type: 'string' },
+      run: { type: 'string' },
+      metric: { type: 'string', short: 'm', multiple: true },
+      ties: { type: 'string', default: 'trec' },
+      complete: { type: 'boolean', default: false },
+      level: { type: 'string', short: 'l', default: '1' },
+      'per-query': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    }, usage);
     if (!values.qrels || !values.run) throw new UsageError(`--qrels and --run are required\n\n${usage}`);
     if (values.ties !== 'trec' && values.ties !== 'threshold') throw new UsageError(`--ties must be 'trec' or 'threshold', got '${values.ties}'`);
     const level = Number(values.level);

@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { ConfigError, loadTrainConfig } from '../../train/config.js';
+import { intFlag, parseFlags } from '../flags.js';
 
 const usage = `Usage: polyret train --config FILE [--output DIR] [--resume] [--max-steps N] [--set key=value ...]
 
@@ -28,29 +28,18 @@ const command: Command = {
   summary: 'fine-tune a dual encoder with hybrid / mono / cross-lingual batches (checkpoints, resume, early stopping)',
   usage,
   async run(argv) {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        options: {
-          config: { type: 'string' },
-          output: { type: 'string' },
-          resume: { type: 'boolean', default: false },
-          'max-steps': { type: 'string' },
-          set: { type: 'string', multiple: true },
-          quiet: { type: 'boolean', default: false },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}\n\n${usage}`);
-    }
+    const { values } = parseFlags(argv, {
+      config: { type: 'string' },
+      output: { type: 'string' },
+      resume: { type: 'boolean', default: false },
+      'max-steps': { type: 'string' },
+      set: { type: 'string', multiple: true },
+      quiet: { type: 'boolean', default: false },
+    }, usage);
     if (!values.config) throw new UsageError(`--config is required\n\n${usage}`);
     const overrides = [...(values.set ?? [])];
     if (values['max-steps'] !== undefined) {
-      const n = Number(values['max-steps']);
-      if (!Number.isInteger(n) || n < 1) throw new UsageError(`--max-steps must be a positive integer, got '${values['max-steps']}'`);
+      const n = intFlag('max-steps', values['max-steps']);
       overrides.push(`training.maxSteps=${n}`);
     }
     let loaded;
