@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { computeInfo, setNumThreads } from '../src/tensor/index.js';
 import { dataPath } from '../src/util/dataDir.js';
-import { InterleavedPeer } from './lib/peer.js';
+import { InterleavedPeer, THREAD_FLAGS, describeThreads, peerEnv, threadSettings, type ThreadSettings } from './lib/peer.js';
 import { loadLareqa } from '../src/eval/tasks/lareqaData.js';
 import { createEncoderFromScratch, loadSentenceEncoder, saveSentenceEncoder } from '../src/models/index.js';
 import { Progress } from '../src/util/progress.js';
@@ -54,7 +54,7 @@ function readNpyF32(path: string): Float32Array {
   return new Float32Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength));
 }
 
-async function runOne(name: string, layers: number, hidden: number, heads: number, texts: string[], batchSize: number, threads: number, round: number, work: string): Promise<Result> {
+async function runOne(name: string, layers: number, hidden: number, heads: number, texts: string[], batchSize: number, ts: ThreadSettings, round: number, work: string): Promise<Result> {
   const dir = join(work, name.replace(/\W/g, '_'));
   const vocabFrom = dataPath('tokenizers', 'bert-base-multilingual-cased', 'tokenizer.json');
   const fresh = createEncoderFromScratch({ arch: 'bert', layers, hidden, heads, vocabFrom, maxLength: 128, seed: 1 });
@@ -67,7 +67,7 @@ async function runOne(name: string, layers: number, hidden: number, heads: numbe
   const tokenize = (performance.now() - t0) / 1000;
   const tokens = rows.reduce((a, r) => a + r.length, 0);
   console.log(`${name}: ${texts.length} texts, ${tokens} tokens (mean ${(tokens / texts.length).toFixed(1)}), ${(enc.transformer.numParameters() / 1e6).toFixed(1)}M parameters`);
-  const peer = new InterleavedPeer('encode_peer.py', ['--model', dir, '--batch-size', String(batchSize), '--threads', String(threads)]);
+  const peer = new InterleavedPeer('encode_peer.py', ['--model', dir, '--batch-size', String(batchSize), '--threads', String(ts.peerThreads)], peerEnv(ts));
   await peer.ready();
   // Warm-up batch on each side (allocator, thread pool), not timed.
   const warmIds = join(work, 'warm.ids.json');
@@ -109,23 +109,25 @@ export async function main(argv: string[]): Promise<void> {
       texts: { type: 'string', default: '10000' },
       'base-texts': { type: 'string', default: '1000' },
       'batch-size': { type: 'string', default: '32' },
-      threads: { type: 'string', default: '2' },
+      ...THREAD_FLAGS,
       'skip-base': { type: 'boolean', default: false },
       round: { type: 'string', default: '500' },
     },
   });
-  const threads = Number(values.threads);
+  const ts = threadSettings(values);
+  const threads = ts.threads;
   const batchSize = Number(values['batch-size']);
   setNumThreads(threads);
   const info = computeInfo();
-  console.log(`libtorch ${info.torch}, ${info.threads} threads, BLAS ${info.blas ?? '?'}; peer: PyTorch (Debian python3-torch) with ${threads} threads`);
+  console.log(`libtorch ${info.torch}, BLAS ${info.blas ?? '?'}; peer: PyTorch (Debian python3-torch)`);
+  console.log(describeThreads(ts));
   const all = sentences(Math.max(Number(values.texts), Number(values['base-texts'])));
   const work = mkdtempSync(join(tmpdir(), 'polyret-bench-encode-'));
   const results: Result[] = [];
   try {
     const round = Number(values.round);
-    results.push(await runOne('L4/H256', 4, 256, 4, all.slice(0, Number(values.texts)), batchSize, threads, round, work));
-    if (!values['skip-base']) results.push(await runOne('L12/H768', 12, 768, 12, all.slice(0, Number(values['base-texts'])), batchSize, threads, round, work));
+    results.push(await runOne('L4/H256', 4, 256, 4, all.slice(0, Number(values.texts)), batchSize, ts, round, work));
+    if (!values['skip-base']) results.push(await runOne('L12/H768', 12, 768, 12, all.slice(0, Number(values['base-texts'])), batchSize, ts, round, work));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

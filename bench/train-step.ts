@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- train-step [--steps N] [--threads N] [--configs L4/H256,L2/H512]`
+ * `npm run bench -- train-step [--steps N] [--threads N] [--peer-threads N] [--peer-blas-threads N] [--configs L4/H256,L2/H512]`
  * One BERT-like bi-encoder training step (mBERT vocabulary 119,547, seq 64, batch 32 query/passage
  * pairs, InfoNCE, AdamW) in polyret and in PyTorch (bench/train_step_peer.py), same ops, same
  * thread count, in one invocation.
@@ -10,7 +10,7 @@ import {
 } from '../src/tensor/index.js';
 import { Dropout, Embedding, LayerNorm, Module, ModuleList, TransformerEncoderLayer, additiveAttentionMask } from '../src/nn/index.js';
 import { AdamW } from '../src/nn/optim/index.js';
-import { InterleavedPeer, median, ratioLine } from './lib/peer.js';
+import { InterleavedPeer, THREAD_FLAGS, describeThreads, median, peerEnv, ratioLine, threadSettings } from './lib/peer.js';
 
 interface Cfg { layers: number; hidden: number; heads: number }
 
@@ -93,7 +93,7 @@ export async function main(argv: string[]): Promise<void> {
     options: {
       steps: { type: 'string', default: '8' },
       warmup: { type: 'string', default: '2' },
-      threads: { type: 'string', default: '2' },
+      ...THREAD_FLAGS,
       configs: { type: 'string', default: 'L4/H256,L2/H512' },
       seq: { type: 'string', default: '64' },
       batch: { type: 'string', default: '32' },
@@ -101,13 +101,15 @@ export async function main(argv: string[]): Promise<void> {
   });
   const steps = Number(values.steps);
   const warmup = Number(values.warmup);
-  const threads = Number(values.threads);
+  const ts = threadSettings(values);
+  const threads = ts.threads;
   const seq = Number(values.seq);
   const batch = Number(values.batch);
   const vocab = 119547;
   setNumThreads(threads);
   const info = computeInfo();
-  console.log(`machine: ${threads} threads (ATen ${info.threads}, OpenBLAS ${info.blasThreads}); libtorch ${info.torch}; ${info.blas ?? 'BLAS unknown'}`);
+  console.log(`machine: libtorch ${info.torch} (ATen ${info.threads} threads, OpenBLAS ${info.blasThreads}); ${info.blas ?? 'BLAS unknown'}`);
+  console.log(describeThreads(ts));
   const peak = sgemmFlops();
   console.log(`sgemm peak (2048² fp32 matmul, measured in this process): ${(peak / 1e9).toFixed(1)} GFLOP/s; FLOPs per step counted as 3 × tokens × layers × (24H² + 4SH)`);
   const lines: string[] = [];
@@ -120,8 +122,8 @@ export async function main(argv: string[]): Promise<void> {
     // One peer step, then one polyret step, alternately: machine load hits both sides alike.
     const peer = new InterleavedPeer('train_step_peer.py', [
       '--layers', String(c.layers), '--hidden', String(c.hidden), '--heads', String(c.heads), '--seq', String(seq), '--batch', String(batch),
-      '--threads', String(threads),
-    ]);
+      '--threads', String(ts.peerThreads),
+    ], peerEnv(ts));
     const hello = await peer.ready<{ torch: string; threads: number }>();
     const ours = polyretStepper(c, vocab, seq, batch);
     const oursTimes: number[] = [];

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- train [--batch N] [--steps N] [--warmup N] [--threads N] [--mini-batch N]`
+ * `npm run bench -- train [--batch N] [--steps N] [--warmup N] [--threads N] [--peer-threads N] [--peer-blas-threads N] [--mini-batch N]`
  *
  * Training throughput of the paper's recipe on real data: XQuAD hybrid batches of (query,
  * positive, hard negative) triplets with "query: "/"passage: " prefixes, the small from-scratch
@@ -26,7 +26,7 @@ import { contrastiveStep } from '../src/train/gradCache.js';
 import { infoNCELoss, tripletLayout } from '../src/train/losses/infoNCE.js';
 import { SentenceTextEncoder } from '../src/train/modelSource.js';
 import { TokenizerWorker } from '../src/train/tokenizePrefetch.js';
-import { InterleavedPeer, median, ratioLine } from './lib/peer.js';
+import { InterleavedPeer, THREAD_FLAGS, describeThreads, median, peerEnv, ratioLine, threadSettings } from './lib/peer.js';
 
 export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -35,7 +35,7 @@ export async function main(argv: string[]): Promise<void> {
       batch: { type: 'string', default: '64' },
       steps: { type: 'string', default: '12' },
       warmup: { type: 'string', default: '2' },
-      threads: { type: 'string', default: '1' },
+      ...THREAD_FLAGS,
       'mini-batch': { type: 'string' },
       layers: { type: 'string', default: '2' },
       hidden: { type: 'string', default: '128' },
@@ -44,7 +44,8 @@ export async function main(argv: string[]): Promise<void> {
   const B = Number(values.batch);
   const steps = Number(values.steps);
   const warmup = Number(values.warmup);
-  const threads = Number(values.threads);
+  const ts = threadSettings(values);
+  const threads = ts.threads;
   const miniBatch = values['mini-batch'] ? Number(values['mini-batch']) : null;
   const layers = Number(values.layers);
   const hidden = Number(values.hidden);
@@ -86,7 +87,7 @@ export async function main(argv: string[]): Promise<void> {
     })),
   };
   writeFileSync(join(dir, 'batches.json'), JSON.stringify(spec));
-  const peer = new InterleavedPeer('train_peer.py', ['--batches', join(dir, 'batches.json'), '--threads', String(threads)]);
+  const peer = new InterleavedPeer('train_peer.py', ['--batches', join(dir, 'batches.json'), '--threads', String(ts.peerThreads)], peerEnv(ts));
   const info = await peer.ready<{ torch: string; threads: number; params: number }>();
 
   enc.train(true);
@@ -138,7 +139,7 @@ export async function main(argv: string[]): Promise<void> {
   const ci = computeInfo();
   console.log(`model: ${layers} layers, hidden ${hidden}, vocab ${model.config.vocabSize} (${(model.parameters().reduce((n, p) => n + p.numel, 0) / 1e6).toFixed(1)}M params; PyTorch ${(info.params / 1e6).toFixed(1)}M)`);
   console.log(`data: XQuAD hybrid batches of ${B} triplets (query, positive, hard negative), max length ${maxQ}/${maxP}, GradCache mini-batch ${miniBatch ?? 'off'} (both sides)`);
-  console.log(`threads: polyret ${ci.threads} (libtorch ${ci.torch}), PyTorch ${info.threads} (torch ${info.torch}); medians over ${steps} steps after ${warmup} warmup`);
+  console.log(`${describeThreads(ts)}; libtorch ${ci.torch}, torch ${info.torch}; medians over ${steps} steps after ${warmup} warmup`);
   console.log(`throughput: polyret ${(avgTriplets / pm).toFixed(1)} triplets/s, PyTorch ${(avgTriplets / tm).toFixed(1)} triplets/s (polyret's includes tokenisation, on a worker thread overlapping the previous step as in the trainer)`);
   console.log(ratioLine('train', pm, tm, 's/step'));
   optimizer.dispose();

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { projectRoot } from '../../src/util/dataDir.js';
 
 /** The Python that has PyTorch (Debian's python3-torch lives under /usr/bin/python3). */
@@ -41,8 +42,8 @@ export class InterleavedPeer {
   private waiting: Array<(line: string) => void> = [];
   private stderr = '';
 
-  constructor(script: string, args: string[]) {
-    this.proc = spawn(peerPython(), [join(projectRoot(), 'bench', script), ...args, '--serve'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  constructor(script: string, args: string[], env: Record<string, string> = {}) {
+    this.proc = spawn(peerPython(), [join(projectRoot(), 'bench', script), ...args, '--serve'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     this.proc.stdout.setEncoding('utf8');
     this.proc.stdout.on('data', (chunk: string) => {
       this.buffer += chunk;
@@ -86,4 +87,38 @@ export class InterleavedPeer {
   close(): void {
     this.proc.stdin.end();
   }
+}
+
+/**
+ * Thread settings of both sides. Each side gets its best measured setting on this 2-core machine:
+ * polyret all cores for libtorch and OpenBLAS with passive OpenMP waiting (its default); PyTorch
+ * torch.set_num_threads(1) with OpenBLAS on all cores (with 2+2 and active waiting its pools fight:
+ * a BERT forward took 155 ms against 60 ms). Every benchmark accepts the same flags to change them.
+ */
+export interface ThreadSettings { threads: number; peerThreads: number; peerBlasThreads: number }
+
+export const THREAD_FLAGS = {
+  threads: { type: 'string' },
+  'peer-threads': { type: 'string', default: '1' },
+  'peer-blas-threads': { type: 'string' },
+} as const;
+
+export function threadSettings(values: { threads?: string; 'peer-threads'?: string; 'peer-blas-threads'?: string }): ThreadSettings {
+  const cores = availableParallelism();
+  const threads = values.threads ? Number(values.threads) : cores;
+  return {
+    threads,
+    peerThreads: Number(values['peer-threads'] ?? 1),
+    peerBlasThreads: values['peer-blas-threads'] ? Number(values['peer-blas-threads']) : cores,
+  };
+}
+
+/** The peer's environment for its BLAS pool (OpenBLAS reads it when it loads). */
+export function peerEnv(t: ThreadSettings): Record<string, string> {
+  return { OPENBLAS_NUM_THREADS: String(t.peerBlasThreads) };
+}
+
+export function describeThreads(t: ThreadSettings): string {
+  return `threads: polyret ${t.threads} (libtorch and OpenBLAS, OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? 'default'}); ` +
+    `PyTorch torch.set_num_threads(${t.peerThreads}), OpenBLAS ${t.peerBlasThreads}`;
 }
