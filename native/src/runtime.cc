@@ -3,6 +3,7 @@
 #include "common.h"
 
 #include <ATen/Parallel.h>
+#include <ATen/autocast_mode.h>
 #include <torch/cuda.h>
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/variable.h>
@@ -54,7 +55,9 @@ static Napi::Value FromBuffer(const Napi::CallbackInfo& info) {
     if (need) std::memcpy(t.data_ptr(), data, need);
     if (info.Length() > 3 && info[3].IsString()) {
       std::string dev = info[3].As<Napi::String>().Utf8Value();
-      if (dev != "cpu") t = t.to(c10::Device(dev));
+      bool pin = info.Length() > 4 && info[4].ToBoolean().Value();
+      // Pinned (page-locked) host memory lets the copy to the GPU run asynchronously.
+      if (dev != "cpu") t = pin ? t.pin_memory().to(c10::Device(dev), /*non_blocking=*/true) : t.to(c10::Device(dev));
     }
     return WrapTensor(env, t);
   })
@@ -265,12 +268,60 @@ static Napi::Value CudaSynchronize(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// Autocast (mixed precision) for one device type: returns the previous [enabled, dtype] so the
+// TypeScript `autocast(fn)` can restore it. PyTorch 2.4 replaced the per-device functions with
+// ones taking a device type; both are guarded here.
+static Napi::Value SetAutocast(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string dev = info[0].As<Napi::String>().Utf8Value();
+  bool on = info[1].ToBoolean().Value();
+  auto dtype = static_cast<at::ScalarType>(info[2].As<Napi::Number>().Int32Value());
+  if (dev != "cpu" && dev != "cuda") throw Napi::TypeError::New(env, "autocast: device must be 'cpu' or 'cuda', got '" + dev + "'");
+  bool prevOn;
+  at::ScalarType prevType;
+  POLYRET_GUARD("autocast", {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+    c10::DeviceType dt = dev == "cpu" ? c10::DeviceType::CPU : c10::DeviceType::CUDA;
+    prevOn = at::autocast::is_autocast_enabled(dt);
+    prevType = at::autocast::get_autocast_dtype(dt);
+    at::autocast::set_autocast_dtype(dt, dtype);
+    at::autocast::set_autocast_enabled(dt, on);
+#else
+    if (dev == "cpu") {
+      prevOn = at::autocast::is_cpu_enabled();
+      prevType = at::autocast::get_autocast_cpu_dtype();
+      at::autocast::set_autocast_cpu_dtype(dtype);
+      at::autocast::set_cpu_enabled(on);
+    } else {
+      prevOn = at::autocast::is_enabled();
+      prevType = at::autocast::get_autocast_gpu_dtype();
+      at::autocast::set_autocast_gpu_dtype(dtype);
+      at::autocast::set_enabled(on);
+    }
+#endif
+  })
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, Napi::Boolean::New(env, prevOn));
+  out.Set(1u, Napi::Number::New(env, static_cast<int>(prevType)));
+  return out;
+}
+
+// Entering/leaving an autocast region: casts are cached while any region is open, as in PyTorch.
+static Napi::Value AutocastNesting(const Napi::CallbackInfo& info) {
+  if (info[0].ToBoolean().Value()) return Napi::Number::New(info.Env(), at::autocast::increment_nesting());
+  int n = at::autocast::decrement_nesting();
+  if (n == 0) at::autocast::clear_cache();
+  return Napi::Number::New(info.Env(), n);
+}
+
 static Napi::Value LiveHandles(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(LiveHandleCount()));
 }
 
 void InitRuntime(Napi::Env env, Napi::Object exports) {
   exports.Set("liveHandles", Napi::Function::New(env, LiveHandles));
+  exports.Set("setAutocast", Napi::Function::New(env, SetAutocast));
+  exports.Set("autocastNesting", Napi::Function::New(env, AutocastNesting));
   exports.Set("fromBuffer", Napi::Function::New(env, FromBuffer));
   exports.Set("toBuffer", Napi::Function::New(env, ToBuffer));
   exports.Set("shape", Napi::Function::New(env, Shape));

@@ -160,7 +160,9 @@ export class SentenceEncoder {
       }
     });
     const device = this.dev === 'cpu' ? undefined : this.dev;
-    return { inputIds: fromArray(ids, [rows.length, s], { device }), attentionMask: fromArray(mask, [rows.length, s], { device }) };
+    // On CUDA the ids go through pinned memory, so the upload overlaps work already queued on the GPU.
+    const pin = device !== undefined;
+    return { inputIds: fromArray(ids, [rows.length, s], { device, pin }), attentionMask: fromArray(mask, [rows.length, s], { device, pin }) };
   }
 
   /** Pipeline from model inputs to sentence embeddings [B, D] (differentiable in training mode). */

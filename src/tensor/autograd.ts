@@ -1,5 +1,6 @@
 import { native } from './native.js';
 import type { Tensor } from './tensor.js';
+import { DTYPE_CODE } from './scalarType.js';
 
 /** Runs `fn` with gradient recording off (PyTorch's torch.no_grad()). */
 export function noGrad<T>(fn: () => T): T {
@@ -32,4 +33,21 @@ export function backward(outputs: Tensor[], grads: (Tensor | null)[] = [], opts:
     outputs.map((_, i) => grads[i]?.handle ?? null),
     opts.retainGraph ?? false,
   );
+}
+
+/**
+ * Runs `fn` under automatic mixed precision on `device` ('cuda': bf16 or fp16; 'cpu': bf16): matrix products
+ * and other autocast-eligible ops run in the lower precision, ops on autocast's float32 list (losses; on CUDA
+ * also softmax and layer norm) stay float32 — libtorch's own autocast and lists, as PyTorch's `torch.autocast`.
+ * Nested regions restore the outer setting. Outputs may be bfloat16: convert embeddings with `.float()` before a loss.
+ */
+export function autocast<T>(device: 'cpu' | 'cuda', dtype: 'bfloat16' | 'float16', fn: () => T): T {
+  const [prevOn, prevType] = native.setAutocast(device, true, DTYPE_CODE[dtype]);
+  native.autocastNesting(true);
+  try {
+    return fn();
+  } finally {
+    native.autocastNesting(false);
+    native.setAutocast(device, prevOn, prevType);
+  }
 }

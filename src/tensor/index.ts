@@ -2,7 +2,7 @@
 export { Tensor, fromArray, leakedTensorCount, liveTensorCount, callT, callTs, callVoid, type Device, type Arg } from './tensor.js';
 export { tensor, zeros, ones, full, empty, zerosLike, onesLike, fullLike, arange, eye, randn, rand, randint, randperm, type CreateOptions } from './creation.js';
 export * from './functional.js';
-export { noGrad, enableGrad, isGradEnabled, backward } from './autograd.js';
+export { noGrad, enableGrad, isGradEnabled, backward, autocast } from './autograd.js';
 export { tidy, keep, unkeep, dispose, scopeDepth } from './scope.js';
 export { manualSeed, getRngState, setRngState, setNumThreads, getNumThreads, computeInfo, cudaAvailable, cudaSynchronize, torchVersion } from './runtime.js';
 export { defineOp, Op } from './op.js';

@@ -22,7 +22,7 @@ export interface NativeBinding {
   opHandle(name: string, overload: string): number;
   opSchema(id: number): string;
   call(id: number, args: OpArg[], wantResult: boolean): OpResult | undefined;
-  fromBuffer(data: ArrayBufferView, shape: number[], dtype: number, device?: string): NativeHandle;
+  fromBuffer(data: ArrayBufferView, shape: number[], dtype: number, device?: string, pin?: boolean): NativeHandle;
   toBuffer(h: NativeHandle): ArrayBuffer;
   shape(h: NativeHandle): number[];
   dtype(h: NativeHandle): number;
@@ -31,6 +31,8 @@ export interface NativeBinding {
   free(h: NativeHandle): void;
   isLive(h: NativeHandle): boolean;
   liveHandles(): number;
+  setAutocast(device: 'cpu' | 'cuda', enabled: boolean, dtype: number): [boolean, number];
+  autocastNesting(enter: boolean): number;
   requiresGrad(h: NativeHandle): boolean;
   setRequiresGrad(h: NativeHandle, on: boolean): void;
   isLeaf(h: NativeHandle): boolean;

@@ -414,9 +414,12 @@ export class Tensor implements Disposable {
   logSoftmax(dim: number): Tensor { return callT(aten.logSoftmax, [this, dim]); }
 }
 
-/** Creates a tensor by copying a typed array; `shape` defaults to 1-D. */
-export function fromArray(data: AnyTypedArray, shape?: number[], opts: { dtype?: DType; device?: Device } = {}): Tensor {
+/**
+ * Creates a tensor by copying a typed array; `shape` defaults to 1-D. With a CUDA `device`, `pin` stages the
+ * data in pinned host memory so the upload runs asynchronously (batches overlap the previous step's kernels).
+ */
+export function fromArray(data: AnyTypedArray, shape?: number[], opts: { dtype?: DType; device?: Device; pin?: boolean } = {}): Tensor {
   const dtype = opts.dtype ?? dtypeOfArray(data);
   const s = shape ?? [data.length];
-  return new Tensor(native.fromBuffer(data, s, DTYPE_CODE[dtype], opts.device));
+  return new Tensor(native.fromBuffer(data, s, DTYPE_CODE[dtype], opts.device, opts.pin ?? false));
 }

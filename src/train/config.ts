@@ -94,6 +94,11 @@ const TrainingSchema = z.strictObject({
   device: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
   /** Intra-op threads (default: libtorch's choice, all cores). */
   threads: int(1).optional(),
+  /**
+   * `bf16`: the encoder's forward runs under libtorch autocast in bfloat16 (CUDA; on CPU where bf16 kernels
+   * exist, slowly otherwise); the loss, the gradients' accumulation and AdamW stay float32.
+   */
+  precision: z.enum(['fp32', 'bf16']).default('fp32'),
   /** Validation loss every this many steps (and at the end). */
   evalEvery: int(1).default(100),
   /** Validation batches per evaluation (null: the whole validation set). */

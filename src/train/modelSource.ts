@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Tensor } from '../tensor/index.js';
+import { autocast, tidy, type Tensor } from '../tensor/index.js';
 import type { NamedTensor } from '../nn/index.js';
 import { createEncoderFromScratch, loadPretrained, type SentenceEncoder } from '../models/index.js';
 import type { TrainConfig } from './config.js';
@@ -47,7 +47,13 @@ export async function buildEncoder(config: TrainConfig, baseDir: string, device:
 export class SentenceTextEncoder implements TextEncoder {
   lastTokenCount = 0;
 
-  constructor(readonly encoder: SentenceEncoder, readonly maxQueryLength: number, readonly maxPassageLength: number) {
+  constructor(
+    readonly encoder: SentenceEncoder,
+    readonly maxQueryLength: number,
+    readonly maxPassageLength: number,
+    /** Mixed precision for the forward pass (training.precision = bf16). */
+    readonly mixedPrecision: { device: 'cpu' | 'cuda'; dtype: 'bfloat16' } | null = null,
+  ) {
     const limit = encoder.maxSeqLength;
     if (maxQueryLength > limit) throw new Error(`model.maxQueryLength ${maxQueryLength} exceeds the model's ${limit} tokens`);
     if (maxPassageLength > limit) throw new Error(`model.maxPassageLength ${maxPassageLength} exceeds the model's ${limit} tokens`);
@@ -98,7 +104,10 @@ export class SentenceTextEncoder implements TextEncoder {
       });
     }
     this.lastTokenCount = rows.reduce((n, r) => n + r.length, 0);
-    return this.encoder.forward(this.encoder.batchInputs(rows));
+    const mp = this.mixedPrecision;
+    if (!mp) return this.encoder.forward(this.encoder.batchInputs(rows));
+    // The loss and its gradients stay float32: only the encoder runs under autocast.
+    return tidy(() => autocast(mp.device, mp.dtype, () => this.encoder.forward(this.encoder.batchInputs(rows))).float());
   }
 
   namedParameters(): NamedTensor[] {

@@ -151,7 +151,8 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
   let encoderModel: SentenceEncoder | null = null;
   try {
     encoderModel = await buildEncoder(c, opts.baseDir, device);
-    const enc = new SentenceTextEncoder(encoderModel, c.model.maxQueryLength, c.model.maxPassageLength);
+    const mixed = T.precision === 'bf16' ? { device: device === 'cuda' ? ('cuda' as const) : ('cpu' as const), dtype: 'bfloat16' as const } : null;
+    const enc = new SentenceTextEncoder(encoderModel, c.model.maxQueryLength, c.model.maxPassageLength, mixed);
     if (c.model.prefixes.query || c.model.prefixes.passage) {
       encoderModel.prompts.query = c.model.prefixes.query;
       encoderModel.prompts.passage = c.model.prefixes.passage;
