@@ -106,7 +106,7 @@ export async function main(argv: string[]): Promise<void> {
   const seq = Number(values.seq);
   const batch = Number(values.batch);
   const vocab = 119547;
-  setNumThreads(threads);
+  setNumThreads(ts.atenThreads, threads);
   const info = computeInfo();
   console.log(`machine: libtorch ${info.torch} (ATen ${info.threads} threads, OpenBLAS ${info.blasThreads}); ${info.blas ?? 'BLAS unknown'}`);
   console.log(describeThreads(ts));

@@ -49,7 +49,7 @@ export async function main(argv: string[]): Promise<void> {
   const miniBatch = values['mini-batch'] ? Number(values['mini-batch']) : null;
   const layers = Number(values.layers);
   const hidden = Number(values.hidden);
-  setNumThreads(threads);
+  setNumThreads(ts.atenThreads, threads);
   const seed = 13;
   const maxQ = 32;
   const maxP = 64;

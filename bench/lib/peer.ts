@@ -95,19 +95,21 @@ export class InterleavedPeer {
  * torch.set_num_threads(1) with OpenBLAS on all cores (with 2+2 and active waiting its pools fight:
  * a BERT forward took 155 ms against 60 ms). Every benchmark accepts the same flags to change them.
  */
-export interface ThreadSettings { threads: number; peerThreads: number; peerBlasThreads: number }
+export interface ThreadSettings { threads: number; atenThreads: number; peerThreads: number; peerBlasThreads: number }
 
 export const THREAD_FLAGS = {
   threads: { type: 'string' },
+  'aten-threads': { type: 'string' },
   'peer-threads': { type: 'string', default: '1' },
   'peer-blas-threads': { type: 'string' },
 } as const;
 
-export function threadSettings(values: { threads?: string; 'peer-threads'?: string; 'peer-blas-threads'?: string }): ThreadSettings {
+export function threadSettings(values: { threads?: string; 'aten-threads'?: string; 'peer-threads'?: string; 'peer-blas-threads'?: string }, defaultAten?: number): ThreadSettings {
   const cores = availableParallelism();
   const threads = values.threads ? Number(values.threads) : cores;
   return {
     threads,
+    atenThreads: values['aten-threads'] ? Number(values['aten-threads']) : (defaultAten ?? threads),
     peerThreads: Number(values['peer-threads'] ?? 1),
     peerBlasThreads: values['peer-blas-threads'] ? Number(values['peer-blas-threads']) : cores,
   };
@@ -119,6 +121,6 @@ export function peerEnv(t: ThreadSettings): Record<string, string> {
 }
 
 export function describeThreads(t: ThreadSettings): string {
-  return `threads: polyret ${t.threads} (libtorch and OpenBLAS, OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? 'default'}); ` +
+  return `threads: polyret ATen ${t.atenThreads}, OpenBLAS ${t.threads} (OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? 'default'}); ` +
     `PyTorch torch.set_num_threads(${t.peerThreads}), OpenBLAS ${t.peerBlasThreads}`;
 }

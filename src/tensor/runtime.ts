@@ -21,13 +21,16 @@ export function setRngState(state: Tensor): void {
 }
 
 /**
- * Sets the threads used inside one operator: ATen's (OpenMP) pool and OpenBLAS's own pool.
- * On a 2-core machine one setting for both avoids the two pools oversubscribing the cores.
+ * Sets the threads used inside one operator: ATen's (OpenMP) pool and OpenBLAS's own pool, `n` each unless
+ * `blas` is given. On a 2-core machine with OpenBLAS, training is fastest with both pools on all cores and
+ * inference of small encoders with 1 ATen thread and OpenBLAS on all cores (docs/tensor-engine.md#threads).
  */
-export function setNumThreads(n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNumThreads: expected a positive integer, got ${n}`);
+export function setNumThreads(n: number, blas = n): void {
+  for (const [what, v] of [['threads', n], ['BLAS threads', blas]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new RangeError(`setNumThreads: ${what} must be a positive integer, got ${v}`);
+  }
   native.setNumThreads(n);
-  native.setBlasThreads(n);
+  native.setBlasThreads(blas);
 }
 
 export function getNumThreads(): { aten: number; blas: number } {
@@ -61,3 +64,5 @@ if (!process.env.OMP_NUM_THREADS && !process.env.POLYRET_THREADS) {
 } else if (process.env.POLYRET_THREADS) {
   setNumThreads(Number.parseInt(process.env.POLYRET_THREADS, 10));
 }
+// POLYRET_ATEN_THREADS sets ATen's pool alone (e.g. 1 for inference, leaving OpenBLAS on all cores).
+if (process.env.POLYRET_ATEN_THREADS) native.setNumThreads(Number.parseInt(process.env.POLYRET_ATEN_THREADS, 10));
