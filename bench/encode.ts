@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { computeInfo, setNumThreads } from '../src/tensor/index.js';
 import { dataPath } from '../src/util/dataDir.js';
-import { InterleavedPeer, THREAD_FLAGS, describeThreads, peerEnv, threadSettings, type ThreadSettings } from './lib/peer.js';
+import { InterleavedPeer, THREAD_FLAGS, describeThreads, peerEnv, peerLabel, threadSettings, type ThreadSettings } from './lib/peer.js';
 import { loadLareqa } from '../src/eval/tasks/lareqaData.js';
 import { createEncoderFromScratch, loadSentenceEncoder, saveSentenceEncoder } from '../src/models/index.js';
 import { Progress } from '../src/util/progress.js';
@@ -67,17 +67,17 @@ async function runOne(name: string, layers: number, hidden: number, heads: numbe
   const tokenize = (performance.now() - t0) / 1000;
   const tokens = rows.reduce((a, r) => a + r.length, 0);
   console.log(`${name}: ${texts.length} texts, ${tokens} tokens (mean ${(tokens / texts.length).toFixed(1)}), ${(enc.transformer.numParameters() / 1e6).toFixed(1)}M parameters`);
-  const peer = new InterleavedPeer('encode_peer.py', ['--model', dir, '--batch-size', String(batchSize), '--threads', String(ts.peerThreads)], peerEnv(ts));
-  await peer.ready();
+  const peers = ts.peers.map((ps) => new InterleavedPeer('encode_peer.py', ['--model', dir, '--batch-size', String(batchSize), '--threads', String(ps.aten)], peerEnv(ps)));
+  for (const p of peers) await p.ready();
   // Warm-up batch on each side (allocator, thread pool), not timed.
   const warmIds = join(work, 'warm.ids.json');
   writeFileSync(warmIds, JSON.stringify(rows.slice(0, batchSize)));
-  await peer.request(JSON.stringify({ ids: warmIds, out: join(work, 'warm.npy') }));
+  for (const p of peers) await p.request(JSON.stringify({ ids: warmIds, out: join(work, 'warm.npy') }));
   enc.encodeIds(rows.slice(0, batchSize), { batchSize, pooling: 'cls' });
-  // Rounds of `round` texts, peer then polyret: on a shared machine the load hits both sides alike.
+  // Rounds of `round` texts, each peer then polyret: on a shared machine the load hits all sides alike.
   const progress = new Progress({ total: rows.length, label: `${name} (polyret and peer by turns)`, unit: 'texts' });
   let model = 0;
-  let peerSeconds = 0;
+  const peerSeconds = peers.map(() => 0);
   let maxDiff = 0;
   let rounds = 0;
   for (let start = 0; start < rows.length; start += round) {
@@ -85,21 +85,26 @@ async function runOne(name: string, layers: number, hidden: number, heads: numbe
     const idsPath = join(work, 'round.ids.json');
     const outPath = join(work, 'round.npy');
     writeFileSync(idsPath, JSON.stringify(part));
-    const r = await peer.request<{ seconds: number }>(JSON.stringify({ ids: idsPath, out: outPath }));
-    peerSeconds += r.seconds;
+    for (const [i, p] of peers.entries()) {
+      const r = await p.request<{ seconds: number }>(JSON.stringify({ ids: idsPath, out: outPath }));
+      peerSeconds[i]! += r.seconds;
+    }
     const t1 = performance.now();
     const out = enc.encodeIds(part, { batchSize, pooling: 'cls' });
     model += (performance.now() - t1) / 1000;
     const ref = readNpyF32(outPath);
     for (let i = 0; i < ref.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ref[i]! - out.vectors[i]!));
     rounds += 1;
-    progress.tick(part.length, `polyret ${model.toFixed(1)} s, peer ${peerSeconds.toFixed(1)} s`);
+    progress.tick(part.length, `polyret ${model.toFixed(1)} s, peer ${peerSeconds.map((x) => x.toFixed(1)).join(' / ')} s`);
   }
   progress.finish();
-  peer.close();
+  for (const p of peers) p.close();
   enc.dispose();
   rmSync(dir, { recursive: true, force: true });
-  return { name, texts: texts.length, polyretModel: model, polyretTokenize: tokenize, peer: peerSeconds, maxDiff, rounds };
+  const bestIdx = peerSeconds.indexOf(Math.min(...peerSeconds));
+  if (peers.length > 1) console.log(`${name}: PyTorch ${peerSeconds.map((x, i) => `${x.toFixed(2)} s (${peerLabel(ts.peers[i]!)})`).join(', ')}`);
+  const peerBest = peerSeconds[bestIdx]!;
+  return { name, texts: texts.length, polyretModel: model, polyretTokenize: tokenize, peer: peerBest, maxDiff, rounds };
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -10,7 +10,7 @@ import {
 } from '../src/tensor/index.js';
 import { Dropout, Embedding, LayerNorm, Module, ModuleList, TransformerEncoderLayer, additiveAttentionMask } from '../src/nn/index.js';
 import { AdamW } from '../src/nn/optim/index.js';
-import { InterleavedPeer, THREAD_FLAGS, describeThreads, median, peerEnv, ratioLine, threadSettings } from './lib/peer.js';
+import { InterleavedPeer, THREAD_FLAGS, bestPeer, describeThreads, median, peerEnv, peerLabel, ratioLine, threadSettings } from './lib/peer.js';
 
 interface Cfg { layers: number; hidden: number; heads: number }
 
@@ -119,39 +119,44 @@ export async function main(argv: string[]): Promise<void> {
     const m = /^L(\d+)\/H(\d+)$/.exec(spec.trim());
     if (!m) throw new Error(`bad config '${spec}', expected like L4/H256`);
     const c: Cfg = { layers: Number(m[1]), hidden: Number(m[2]), heads: Number(m[2]) / 64 };
-    // One peer step, then one polyret step, alternately: machine load hits both sides alike.
-    const peer = new InterleavedPeer('train_step_peer.py', [
+    // Each peer process does one step, then polyret does one, by turns: machine load hits all alike.
+    const peers = ts.peers.map((ps) => new InterleavedPeer('train_step_peer.py', [
       '--layers', String(c.layers), '--hidden', String(c.hidden), '--heads', String(c.heads), '--seq', String(seq), '--batch', String(batch),
-      '--threads', String(ts.peerThreads),
-    ], peerEnv(ts));
-    const hello = await peer.ready<{ torch: string; threads: number }>();
+      '--threads', String(ps.aten),
+    ], peerEnv(ps)));
+    let hello = { torch: '?', threads: 0 };
+    for (const p of peers) hello = await p.ready<{ torch: string; threads: number }>();
     const ours = polyretStepper(c, vocab, seq, batch);
     const oursTimes: number[] = [];
-    const peerTimes: number[] = [];
+    const peerTimes: number[][] = peers.map(() => []);
     let oursLoss = 0;
     let peerLoss = 0;
     for (let s = 0; s < warmup + steps; s++) {
-      const q = await peer.request<{ seconds: number; loss: number }>('step');
-      const p = ours.step();
-      if (s >= warmup) {
-        peerTimes.push(q.seconds);
-        oursTimes.push(p.seconds);
+      const qs: number[] = [];
+      for (const [i, peer] of peers.entries()) {
+        const q = await peer.request<{ seconds: number; loss: number }>('step');
+        if (s >= warmup) peerTimes[i]!.push(q.seconds);
+        peerLoss = q.loss;
+        qs.push(q.seconds);
       }
+      const p = ours.step();
+      if (s >= warmup) oursTimes.push(p.seconds);
       oursLoss = p.loss;
-      peerLoss = q.loss;
-      process.stderr.write(`  ${spec} step ${s + 1}/${warmup + steps}: polyret ${p.seconds.toFixed(3)} s, PyTorch ${q.seconds.toFixed(3)} s${s < warmup ? ' (warm-up)' : ''}\n`);
+      process.stderr.write(`  ${spec} step ${s + 1}/${warmup + steps}: polyret ${p.seconds.toFixed(3)} s, PyTorch ${qs.map((q) => q.toFixed(3)).join(' / ')} s${s < warmup ? ' (warm-up)' : ''}\n`);
     }
-    peer.close();
+    for (const p of peers) p.close();
     ours.dispose();
     const tp = median(oursTimes);
-    const tq = median(peerTimes);
+    const best = bestPeer(peerTimes);
+    const tq = best.median;
+    if (peers.length > 1) console.log(`  ${spec}: PyTorch medians ${peerTimes.map((t, i) => `${median(t).toFixed(3)} s (${peerLabel(ts.peers[i]!)})`).join(', ')}`);
     totalP += tp;
     totalQ += tq;
     const tokens = 2 * batch * seq;
     const flops = 3 * tokens * c.layers * (24 * c.hidden * c.hidden + 4 * seq * c.hidden);
     console.log(
       `  ${spec}: polyret median ${tp.toFixed(3)} s/step (${(tokens / tp).toFixed(0)} tokens/s, ${((100 * flops) / tp / peak).toFixed(1)}% of sgemm peak), ` +
-        `PyTorch ${hello.torch} (${hello.threads} threads) median ${tq.toFixed(3)} s/step (${(tokens / tq).toFixed(0)} tokens/s, ${((100 * flops) / tq / peak).toFixed(1)}%); ` +
+        `PyTorch ${hello.torch} (${peerLabel(ts.peers[best.index]!)}) median ${tq.toFixed(3)} s/step (${(tokens / tq).toFixed(0)} tokens/s, ${((100 * flops) / tq / peak).toFixed(1)}%); ` +
         `last loss ${oursLoss.toFixed(3)} vs ${peerLoss.toFixed(3)}`,
     );
     lines.push(ratioLine(`train-step ${spec}`, tp, tq, 's/step'));

@@ -26,7 +26,7 @@ import { contrastiveStep } from '../src/train/gradCache.js';
 import { infoNCELoss, tripletLayout } from '../src/train/losses/infoNCE.js';
 import { SentenceTextEncoder } from '../src/train/modelSource.js';
 import { TokenizerWorker } from '../src/train/tokenizePrefetch.js';
-import { InterleavedPeer, THREAD_FLAGS, describeThreads, median, peerEnv, ratioLine, threadSettings } from './lib/peer.js';
+import { InterleavedPeer, THREAD_FLAGS, bestPeer, describeThreads, median, peerEnv, peerLabel, ratioLine, threadSettings } from './lib/peer.js';
 
 export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -87,8 +87,9 @@ export async function main(argv: string[]): Promise<void> {
     })),
   };
   writeFileSync(join(dir, 'batches.json'), JSON.stringify(spec));
-  const peer = new InterleavedPeer('train_peer.py', ['--batches', join(dir, 'batches.json'), '--threads', String(ts.peerThreads)], peerEnv(ts));
-  const info = await peer.ready<{ torch: string; threads: number; params: number }>();
+  const peers = ts.peers.map((ps) => new InterleavedPeer('train_peer.py', ['--batches', join(dir, 'batches.json'), '--threads', String(ps.aten)], peerEnv(ps)));
+  let info = { torch: '?', threads: 0, params: 0 };
+  for (const p of peers) info = await p.ready<{ torch: string; threads: number; params: number }>();
 
   enc.train(true);
   // As in the trainer: batch k+1 is tokenised on a worker thread while step k runs.
@@ -119,22 +120,26 @@ export async function main(argv: string[]): Promise<void> {
   };
 
   const mine: number[] = [];
-  const theirs: number[] = [];
+  const theirs: number[][] = peers.map(() => []);
   const triplets = texts.map((t) => t.queries.length);
   for (let k = 0; k < total; k++) {
     const a = await polyretStep(k);
-    const b = await peer.request<{ seconds: number; loss: number }>('step');
-    if (k >= warmup) {
-      mine.push(a.seconds);
-      theirs.push(b.seconds);
+    const bs: Array<{ seconds: number; loss: number }> = [];
+    for (const [i, peer] of peers.entries()) {
+      const b = await peer.request<{ seconds: number; loss: number }>('step');
+      if (k >= warmup) theirs[i]!.push(b.seconds);
+      bs.push(b);
     }
-    process.stderr.write(`step ${k + 1}/${total}${k < warmup ? ' (warmup)' : ''}: polyret ${a.seconds.toFixed(3)} s (loss ${a.loss.toFixed(3)}), PyTorch ${b.seconds.toFixed(3)} s (loss ${b.loss.toFixed(3)}), ${triplets[k]} triplets\n`);
+    if (k >= warmup) mine.push(a.seconds);
+    process.stderr.write(`step ${k + 1}/${total}${k < warmup ? ' (warmup)' : ''}: polyret ${a.seconds.toFixed(3)} s (loss ${a.loss.toFixed(3)}), PyTorch ${bs.map((b) => `${b.seconds.toFixed(3)} s`).join(' / ')} (loss ${bs[0]!.loss.toFixed(3)}), ${triplets[k]} triplets\n`);
   }
-  peer.close();
+  for (const p of peers) p.close();
   await worker.close();
   rmSync(dir, { recursive: true, force: true });
   const pm = median(mine);
-  const tm = median(theirs);
+  const best = bestPeer(theirs);
+  const tm = best.median;
+  if (peers.length > 1) console.log(`PyTorch medians: ${theirs.map((t, i) => `${median(t).toFixed(3)} s (${peerLabel(ts.peers[i]!)})`).join(', ')}`);
   const avgTriplets = triplets.slice(warmup).reduce((s, x) => s + x, 0) / steps;
   const ci = computeInfo();
   console.log(`model: ${layers} layers, hidden ${hidden}, vocab ${model.config.vocabSize} (${(model.parameters().reduce((n, p) => n + p.numel, 0) / 1e6).toFixed(1)}M params; PyTorch ${(info.params / 1e6).toFixed(1)}M)`);

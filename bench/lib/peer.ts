@@ -40,6 +40,8 @@ export class InterleavedPeer {
   private readonly proc: import('node:child_process').ChildProcessWithoutNullStreams;
   private buffer = '';
   private waiting: Array<(line: string) => void> = [];
+  // Lines that arrived before anyone asked for them (a second peer's "ready" while the first is awaited).
+  private unclaimed: string[] = [];
   private stderr = '';
 
   constructor(script: string, args: string[], env: Record<string, string> = {}) {
@@ -51,7 +53,9 @@ export class InterleavedPeer {
       while ((nl = this.buffer.indexOf('\n')) >= 0) {
         const line = this.buffer.slice(0, nl);
         this.buffer = this.buffer.slice(nl + 1);
-        this.waiting.shift()?.(line);
+        const w = this.waiting.shift();
+        if (w) w(line);
+        else this.unclaimed.push(line);
       }
     });
     this.proc.stderr.setEncoding('utf8');
@@ -65,11 +69,14 @@ export class InterleavedPeer {
 
   private next<T>(): Promise<T> {
     return new Promise((resolve, reject) => {
-      this.waiting.push((line) => {
+      const settle = (line: string): void => {
         const v = JSON.parse(line) as T & { error?: string };
         if (v.error) reject(new Error(v.error));
         else resolve(v);
-      });
+      };
+      const early = this.unclaimed.shift();
+      if (early !== undefined) settle(early);
+      else this.waiting.push(settle);
     });
   }
 
@@ -90,37 +97,51 @@ export class InterleavedPeer {
 }
 
 /**
- * Thread settings of both sides. Each side gets its best measured setting on this 2-core machine:
- * polyret all cores for libtorch and OpenBLAS with passive OpenMP waiting (its default); PyTorch
- * torch.set_num_threads(1) with OpenBLAS on all cores (with 2+2 and active waiting its pools fight:
- * a BERT forward took 155 ms against 60 ms). Every benchmark accepts the same flags to change them.
+ * Thread settings. polyret: all cores for libtorch and OpenBLAS with passive OpenMP waiting (its default;
+ * `--aten-threads` sets libtorch's pool apart). PyTorch: unless `--peer-threads` pins one setting, the peer runs
+ * in two processes, each with one of its good settings on this machine — torch.set_num_threads(1) with OpenBLAS on
+ * all cores, and all cores for both with passive waiting — and the faster one (by median) is the peer's figure.
  */
-export interface ThreadSettings { threads: number; atenThreads: number; peerThreads: number; peerBlasThreads: number }
+export interface ThreadSettings { threads: number; atenThreads: number; peers: PeerSetting[] }
+
+export interface PeerSetting { aten: number; blas: number; passive: boolean }
 
 export const THREAD_FLAGS = {
   threads: { type: 'string' },
   'aten-threads': { type: 'string' },
-  'peer-threads': { type: 'string', default: '1' },
+  'peer-threads': { type: 'string' },
   'peer-blas-threads': { type: 'string' },
 } as const;
 
 export function threadSettings(values: { threads?: string; 'aten-threads'?: string; 'peer-threads'?: string; 'peer-blas-threads'?: string }, defaultAten?: number): ThreadSettings {
   const cores = availableParallelism();
   const threads = values.threads ? Number(values.threads) : cores;
-  return {
-    threads,
-    atenThreads: values['aten-threads'] ? Number(values['aten-threads']) : (defaultAten ?? threads),
-    peerThreads: Number(values['peer-threads'] ?? 1),
-    peerBlasThreads: values['peer-blas-threads'] ? Number(values['peer-blas-threads']) : cores,
-  };
+  const blas = values['peer-blas-threads'] ? Number(values['peer-blas-threads']) : cores;
+  const peers: PeerSetting[] = values['peer-threads']
+    ? [{ aten: Number(values['peer-threads']), blas, passive: process.env.OMP_WAIT_POLICY === 'PASSIVE' }]
+    : [{ aten: 1, blas, passive: false }, { aten: cores, blas, passive: true }];
+  return { threads, atenThreads: values['aten-threads'] ? Number(values['aten-threads']) : (defaultAten ?? threads), peers };
 }
 
-/** The peer's environment for its BLAS pool (OpenBLAS reads it when it loads). */
-export function peerEnv(t: ThreadSettings): Record<string, string> {
-  return { OPENBLAS_NUM_THREADS: String(t.peerBlasThreads) };
+/** The peer's environment: its BLAS pool and OpenMP waiting (both read when the libraries load). */
+export function peerEnv(p: PeerSetting): Record<string, string> {
+  return { OPENBLAS_NUM_THREADS: String(p.blas), OMP_WAIT_POLICY: p.passive ? 'PASSIVE' : 'ACTIVE' };
+}
+
+export function peerLabel(p: PeerSetting): string {
+  return `torch threads ${p.aten}, OpenBLAS ${p.blas}, ${p.passive ? 'passive' : 'active'} waiting`;
 }
 
 export function describeThreads(t: ThreadSettings): string {
   return `threads: polyret ATen ${t.atenThreads}, OpenBLAS ${t.threads} (OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? 'default'}); ` +
-    `PyTorch torch.set_num_threads(${t.peerThreads}), OpenBLAS ${t.peerBlasThreads}`;
+    `PyTorch: ${t.peers.map(peerLabel).join(' | ')}${t.peers.length > 1 ? ' (the faster one counts)' : ''}`;
+}
+
+/** The index of the peer setting with the lowest median, and that median. */
+export function bestPeer(times: number[][]): { index: number; median: number } {
+  let index = 0;
+  times.forEach((t, i) => {
+    if (median(t) < median(times[index]!)) index = i;
+  });
+  return { index, median: median(times[index]!) };
 }
