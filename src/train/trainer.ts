@@ -5,7 +5,7 @@
  * a progress bar, a JSONL metrics log, and the final (best) model as a sentence-transformers folder.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import {
   cat, cudaAvailable, fromArray, getRngState, loadTensors, manualSeed, noGrad, saveTensors, setNumThreads, setRngState, tidy, type Tensor,
@@ -24,6 +24,8 @@ import { infoNCELoss, tripletLayout } from './losses/infoNCE.js';
 import { Temperature } from './losses/temperature.js';
 import { latestValidCheckpoint, pruneCheckpoints, stepDirName, verifyCheckpointDir, writeCheckpointDir } from './checkpoint.js';
 import { MetricsLog } from './metricsLog.js';
+import { trainingCurvesSvg } from './curves.js';
+import { svgToPng } from '../eval/report/heatmap.js';
 import { buildEncoder, SentenceTextEncoder } from './modelSource.js';
 import { openTrainingData, type TrainingData } from './trainData.js';
 import { TokenizerWorker } from './tokenizePrefetch.js';
@@ -506,6 +508,10 @@ async function runLoop(
   };
   metrics.append({ kind: 'summary', step: st.step, ...summary });
   writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  // The loss curves as pictures: people look at these rather than at metrics.jsonl.
+  const curves = trainingCurvesSvg(MetricsLog.read(metrics.path), `training curves: ${basename(out)}`);
+  writeFileAtomic(join(out, 'curves.svg'), curves);
+  writeFileAtomic(join(out, 'curves.png'), await svgToPng(curves));
   optimizer.dispose();
   temperature.dispose();
   return summary;

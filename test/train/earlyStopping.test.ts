@@ -47,6 +47,12 @@ test('early stopping: patience counts evaluations without improvement; the final
     assert.equal(summary.bestStep, bestStep);
     assert.equal(vals.at(-1)!.step, stopAt, 'no evaluation after the stop');
 
+    // The curves come as pictures: raw and smoothed training loss and the validation loss, with one point per evaluation.
+    const svg = readFileSync(join(out, 'curves.svg'), 'utf8');
+    assert.equal((svg.match(/<polyline /g) ?? []).length, 3);
+    assert.ok((svg.match(/<circle /g) ?? []).length >= vals.length, 'validation points are marked');
+    assert.deepEqual([...readFileSync(join(out, 'curves.png')).subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
     // final/ holds the best weights (transformers' names), equal to best/ (the trainer's names).
     const finalW = loadTensors(join(out, 'final', 'model.safetensors')).tensors;
     const bestW = loadTensors(join(out, 'best', 'model.safetensors')).tensors;

@@ -83,6 +83,7 @@ const command: Command = {
       `training: ${s.steps} steps, ${s.triplets} triplets in ${(s.seconds / 60).toFixed(1)} min; validation loss ${s.initialValidationLoss?.toFixed(3)} (untrained) → ${s.bestValidationLoss?.toFixed(3)} (best, step ${s.bestStep})`,
       `model: ${s.finalDir}`,
       `heatmaps: ${pictures.filter((p) => p.endsWith('.png')).join(', ')}`,
+      `training curves: ${join(out, 'curves.png')}`,
       `metrics: ${join(out, 'metrics.jsonl')}`,
       '',
     ].join('\n');
