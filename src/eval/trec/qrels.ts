@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { trecFields } from './fields.js';
 
 /** qid → (docid → grade), in order of first appearance. */
 export type Qrels = Map<string, Map<string, number>>;
@@ -9,13 +10,7 @@ export type Qrels = Map<string, Map<string, number>>;
  */
 export function parseQrels(text: string, source = 'qrels'): Qrels {
   const qrels: Qrels = new Map();
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (line === '') continue;
-    const f = line.split(/\s+/);
-    const where = `${source}:${i + 1}`;
-    if (f.length !== 4) throw new Error(`${where}: expected 4 fields 'qid iter docid grade', got ${f.length}: '${line}'`);
+  for (const { f, where } of trecFields(text, source, ['qid', 'iter', 'docid', 'grade'])) {
     const grade = Number(f[3]);
     if (!Number.isInteger(grade)) throw new Error(`${where}: grade '${f[3]}' is not an integer`);
     let q = qrels.get(f[0]!);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
 import { rankTrec } from '../metrics/rankRun.js';
+import { trecFields } from './fields.js';
 
 export interface RunEntry {
   docid: string;
@@ -17,13 +18,7 @@ export type Run = Map<string, RunEntry[]>;
 export function parseRun(text: string, source = 'run'): Run {
   const run: Run = new Map();
   const seen = new Map<string, Set<string>>();
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (line === '') continue;
-    const f = line.split(/\s+/);
-    const where = `${source}:${i + 1}`;
-    if (f.length !== 6) throw new Error(`${where}: expected 6 fields 'qid Q0 docid rank score tag', got ${f.length}: '${line}'`);
+  for (const { f, where } of trecFields(text, source, ['qid', 'Q0', 'docid', 'rank', 'score', 'tag'])) {
     const [qid, , docid, rank, scoreText] = f as [string, string, string, string, string];
     if (!/^-?\d+$/.test(rank)) throw new Error(`${where}: rank '${rank}' is not an integer`);
     const score = Number(scoreText);
