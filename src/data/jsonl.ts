@@ -1,5 +1,5 @@
 import { closeSync, openSync } from 'node:fs';
-import { AvailabilityBuilder, sortLanguages, type Example, type LanguageAvailability, type ParallelDataset } from './parallelDataset.js';
+import { AvailabilityBuilder, sortLanguages, type Example, type LanguageAvailability, type ParallelDataset, idAt } from './parallelDataset.js';
 import { parseLanguage } from './languages.js';
 import { readAt, scanLines } from './lineScanner.js';
 
@@ -120,9 +120,7 @@ export class JsonlDataset implements ParallelDataset {
   }
 
   id(index: number): string {
-    const id = this.ids[index];
-    if (id === undefined) throw new Error(`id index ${index} out of range [0, ${this.ids.length})`);
-    return id;
+    return idAt(this.ids, index);
   }
 
   example(index: number, lang: string): Example {

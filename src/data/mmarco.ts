@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 import { Progress } from '../util/progress.js';
-import { AvailabilityBuilder, type Example, type LanguageAvailability, type ParallelDataset } from './parallelDataset.js';
+import { AvailabilityBuilder, type Example, type LanguageAvailability, type ParallelDataset, idAt } from './parallelDataset.js';
 import { languageFromEnglishName, parseLanguage } from './languages.js';
 import { readAt, scanLines } from './lineScanner.js';
 import { buildTsvIndex, TsvIndex, type IdSet } from './tsvIndex.js';
@@ -332,8 +332,7 @@ export class MmarcoDataset implements ParallelDataset {
   }
 
   id(index: number): string {
-    if (!(index >= 0 && index < this.qids.length)) throw new Error(`id index ${index} out of range [0, ${this.qids.length})`);
-    return String(this.qids[index]);
+    return idAt(this.qids, index);
   }
 
   private lang(lang: string): { queries: TsvIndex; collection: TsvIndex } {

@@ -47,6 +47,12 @@ export interface ParallelDataset {
   close(): void;
 }
 
+/** Entry `index` of an id list, or an error naming the valid range (the shared `id()` of list-backed readers). */
+export function idAt(ids: ArrayLike<string | number>, index: number): string {
+  if (!(Number.isInteger(index) && index >= 0 && index < ids.length)) throw new Error(`id index ${index} out of range [0, ${ids.length})`);
+  return String(ids[index]);
+}
+
 /** The language codes of id `index`. */
 export function languagesOf(ds: ParallelDataset, index: number): string[] {
   const cls = ds.availability.classOf[index]!;

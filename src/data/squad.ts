@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { AvailabilityBuilder, sortLanguages, type Example, type LanguageAvailability, type ParallelDataset } from './parallelDataset.js';
+import { AvailabilityBuilder, sortLanguages, type Example, type LanguageAvailability, type ParallelDataset, idAt } from './parallelDataset.js';
 import { languageFromFileName, parseLanguage } from './languages.js';
 import { codePointToUtf16, spanContaining, splitSentences, type Span } from './sentences.js';
 
@@ -174,9 +174,7 @@ export class SquadDataset implements ParallelDataset {
   }
 
   id(index: number): string {
-    const id = this.ids[index];
-    if (id === undefined) throw new Error(`id index ${index} out of range [0, ${this.ids.length})`);
-    return id;
+    return idAt(this.ids, index);
   }
 
   example(index: number, lang: string): Example {
