@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot, dataPath, hasData } from '../../src/util/dataDir.js';
@@ -39,6 +39,28 @@ test('polyret batches --json prints one composition line per batch', { skip }, (
   const table = cli(...data, '--mode', 'cross', '--batch-size', '8', '--limit', '2');
   assert.equal(table.status, 0, table.stderr);
   assert.match(table.stdout, /batch 0 \(epoch 0\) cross 8 items: [a-z]{2}→[a-z]{2}×\d/);
+});
+
+test('polyret batches --plot draws the language pairs of exactly the batches --json lists', { skip }, () => {
+  const data = ['de', 'en', 'zh'].flatMap((l) => ['--data', dataPath('xquad-r', `${l}.json`)]);
+  const dir = mkdtempSync(join(tmpdir(), 'polyret-batches-plot-'));
+  const args = [...data, '--batch-size', '16', '--seed', '5', '--limit', '12'];
+  const r = cli(...args, '--json', '--plot', join(dir, 'pairs.svg'));
+  assert.equal(r.status, 0, r.stderr);
+  const counts = new Map<string, number>();
+  for (const l of r.stdout.trim().split('\n').map((x) => JSON.parse(x) as Line)) {
+    for (const it of l.items) counts.set(`${it.queryLang} → ${it.passageLang}`, (counts.get(`${it.queryLang} → ${it.passageLang}`) ?? 0) + 1);
+  }
+  const svg = readFileSync(join(dir, 'pairs.svg'), 'utf8');
+  // Each cell carries its exact count in a tooltip: "de → en: 7.0000".
+  for (const a of ['de', 'en', 'zh']) {
+    for (const b of ['de', 'en', 'zh']) {
+      const m = new RegExp(`<title>${a} → ${b}: (\\d+)\\.0000</title>`).exec(svg);
+      assert.ok(m, `cell ${a} → ${b}`);
+      assert.equal(Number(m[1]), counts.get(`${a} → ${b}`) ?? 0, `${a} → ${b}`);
+    }
+  }
+  assert.deepEqual([...readFileSync(join(dir, 'pairs.png')).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
 });
 
 test('polyret batches reports bad flags and unknown languages clearly', { skip }, () => {

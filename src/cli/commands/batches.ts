@@ -7,6 +7,7 @@ import { WEIGHTINGS, type Weighting } from '../../sampling/languageWeights.js';
 import type { SamplingMode } from '../../sampling/idBatchSampler.js';
 import { applyPrefixes, E5_PREFIXES } from '../../sampling/prefixes.js';
 import { parseFlags } from '../flags.js';
+import { writeFileAtomic } from '../../util/atomicWrite.js';
 
 const usage = `Usage: polyret batches --data PATH [--data PATH ...] [options]
 
@@ -32,6 +33,8 @@ with these options sees. See docs/data-and-sampling.md.
   --e5-prefixes          add "query: " / "passage: " as E5 models expect (with --texts)
   --json                 one line per batch: {"mode", "items": [{"id", "queryLang", "passageLang"}, ...]}
                          (items also carry "query", "positive", "negatives" with --texts)
+  --plot FILE.svg        also draw the triplets of the shown batches as a query-language × passage-language
+                         heatmap (mono batches on the diagonal), as SVG and PNG (FILE.png)
 `;
 
 function num(name: string, v: string, check: (x: number) => boolean, what: string): number {
@@ -81,6 +84,7 @@ const command: Command = {
       texts: { type: 'boolean', default: false },
       'e5-prefixes': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      plot: { type: 'string' },
     }, usage);
     if (!values.data || values.data.length === 0) throw new UsageError(`--data is required\n\n${usage}`);
     if (values.format !== undefined && !DATA_FORMATS.includes(values.format as DataFormat)) {
@@ -124,6 +128,8 @@ const command: Command = {
       let shown = 0;
       let mono = 0;
       let items = 0;
+      const langIndex = new Map(ds.languages.map((l, i) => [l, i]));
+      const pairs = ds.languages.map(() => ds.languages.map(() => 0));
       for (let b = sampler.next(); b; b = sampler.next()) {
         const batch = values['e5-prefixes'] ? applyPrefixes(b, E5_PREFIXES) : b;
         if (values.json) {
@@ -143,12 +149,27 @@ const command: Command = {
             }
           }
         }
+        for (const it of batch.items) pairs[langIndex.get(it.queryLang)!]![langIndex.get(it.passageLang)!]! += 1;
         shown++;
         items += batch.items.length;
         if (batch.mode === 'mono') mono++;
         if (limit > 0 && shown >= limit) break;
       }
       if (!values.json) out.write(`\n${shown} batches, ${items} triplets, ${mono} mono (${shown ? ((100 * mono) / shown).toFixed(1) : '0'}%)\n`);
+      if (values.plot) {
+        const { heatmapSvg, svgToPng } = await import('../../eval/report/heatmap.js');
+        const svg = heatmapSvg(ds.languages, ds.languages, pairs, {
+          title: `triplets by language pair: ${shown} ${values.mode} batches of ${batchSize}`,
+          rowLabel: 'query language',
+          colLabel: 'passage language',
+          min: 0,
+          format: (v) => String(v),
+        });
+        const png = values.plot.replace(/\.svg$/i, '') + '.png';
+        writeFileAtomic(values.plot, svg);
+        writeFileAtomic(png, await svgToPng(svg));
+        process.stderr.write(`plot: ${values.plot}, ${png}\n`);
+      }
     } finally {
       ds.close();
     }

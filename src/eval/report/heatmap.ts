@@ -28,6 +28,8 @@ export interface HeatmapOptions {
   /** Colour scale range; default: the matrix's min and max. */
   min?: number;
   max?: number;
+  /** Cell text (default: two decimals without the leading zero, for mAP). */
+  format?: (v: number) => string;
 }
 
 export function heatmapSvg(rows: readonly string[], cols: readonly string[], values: readonly (readonly number[])[], opts: HeatmapOptions): string {
@@ -57,7 +59,7 @@ export function heatmapSvg(rows: readonly string[], cols: readonly string[], val
       const x = left + j * cell;
       const y = top + i * cell;
       out.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${fill}" stroke="#ffffff" stroke-width="1"><title>${esc(`${r} → ${cols[j]}: ${Number.isFinite(v) ? v.toFixed(4) : 'n/a'}`)}</title></rect>`);
-      const text = Number.isFinite(v) ? v.toFixed(2).replace(/^0\./, '.') : '–';
+      const text = Number.isFinite(v) ? (opts.format ? opts.format(v) : v.toFixed(2).replace(/^0\./, '.')) : '–';
       out.push(`<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" font-size="11" text-anchor="middle" fill="${t > 0.6 ? '#000000' : '#ffffff'}">${text}</text>`);
     });
   });
@@ -67,8 +69,9 @@ export function heatmapSvg(rows: readonly string[], cols: readonly string[], val
   for (let k = 0; k < 20; k++) {
     out.push(`<rect x="${lx}" y="${top + lh - ((k + 1) * lh) / 20}" width="14" height="${lh / 20 + 0.5}" fill="${rampColor(k / 19)}"/>`);
   }
-  out.push(`<text x="${lx + 18}" y="${top + 10}" font-size="10">${hi.toFixed(3)}</text>`);
-  out.push(`<text x="${lx + 18}" y="${top + lh}" font-size="10">${lo.toFixed(3)}</text>`);
+  const label = (v: number): string => (opts.format ? opts.format(v) : v.toFixed(3));
+  out.push(`<text x="${lx + 18}" y="${top + 10}" font-size="10">${label(hi)}</text>`);
+  out.push(`<text x="${lx + 18}" y="${top + lh}" font-size="10">${label(lo)}</text>`);
   out.push('</svg>');
   return `${out.join('\n')}\n`;
 }
