@@ -6,40 +6,18 @@
  */
 import { parseArgs } from 'node:util';
 import {
-  arange, crossEntropy, manualSeed, normalize, randint, randn, setNumThreads, tidy, ones, zeros, computeInfo, type Tensor,
+  arange, crossEntropy, manualSeed, normalize, randint, randn, setNumThreads, tidy, ones, computeInfo, type Tensor,
 } from '../src/tensor/index.js';
-import { Dropout, Embedding, LayerNorm, Module, ModuleList, TransformerEncoderLayer, additiveAttentionMask } from '../src/nn/index.js';
+import { BertModel, newEncoderConfig } from '../src/models/index.js';
 import { AdamW } from '../src/nn/optim/index.js';
 import { InterleavedPeer, THREAD_FLAGS, bestPeer, describeThreads, median, peerEnv, peerLabel, ratioLine, threadSettings } from './lib/peer.js';
 
 interface Cfg { layers: number; hidden: number; heads: number }
 
-class BenchEncoder extends Module {
-  readonly word: Embedding;
-  readonly pos: Embedding;
-  readonly tok: Embedding;
-  readonly ln: LayerNorm;
-  readonly drop: Dropout;
-  readonly layers: ModuleList<TransformerEncoderLayer>;
-
-  constructor(vocab: number, c: Cfg) {
-    super();
-    this.word = this.module('word', new Embedding(vocab, c.hidden, 0));
-    this.pos = this.module('pos', new Embedding(512, c.hidden));
-    this.tok = this.module('tok', new Embedding(2, c.hidden));
-    this.ln = this.module('ln', new LayerNorm(c.hidden, 1e-12));
-    this.drop = this.module('drop', new Dropout(0.1));
-    this.layers = this.module('layers', new ModuleList(
-      Array.from({ length: c.layers }, () => new TransformerEncoderLayer({ hidden: c.hidden, heads: c.heads, intermediate: 4 * c.hidden })),
-    ));
-  }
-
-  forward(ids: Tensor, mask: Tensor, posIds: Tensor, typeIds: Tensor): Tensor {
-    let h = this.drop.forward(this.ln.forward(this.word.forward(ids).add(this.pos.forward(posIds)).add(this.tok.forward(typeIds))));
-    const m = additiveAttentionMask(mask);
-    for (const l of this.layers.items) h = l.forward(h, m);
-    return normalize(h.select(1, 0), 2, -1);
-  }
+/** The project's own BertModel (no pooler), as the trainer uses it; the peer mirrors it op for op. */
+function benchEncoder(vocab: number, c: Cfg): BertModel {
+  const config = newEncoderConfig({ modelType: 'bert', vocabSize: vocab, hiddenSize: c.hidden, numHiddenLayers: c.layers, numAttentionHeads: c.heads, padTokenId: 0 });
+  return new BertModel(config, { addPoolingLayer: false });
 }
 
 function sgemmFlops(): number {
@@ -57,20 +35,19 @@ function sgemmFlops(): number {
 /** Builds polyret's model and returns a function that runs one timed step. */
 function polyretStepper(c: Cfg, vocab: number, seq: number, batch: number): { step: () => { seconds: number; loss: number }; dispose: () => void } {
   manualSeed(1);
-  const model = new BenchEncoder(vocab, c).train();
+  const model = benchEncoder(vocab, c).train();
   const opt = new AdamW(model.namedParameters(), { lr: 3e-5, weightDecay: 0.01 });
   const qIds = randint(1, vocab, [batch, seq]);
   const pIds = randint(1, vocab, [batch, seq]);
   const mask = ones([batch, seq], { dtype: 'int64' });
-  const posIds = arange(seq).unsqueeze(0);
-  const typeIds = zeros([batch, seq], { dtype: 'int64' });
+  const embed = (inputIds: Tensor): Tensor => normalize(model.forward({ inputIds, attentionMask: mask }).lastHiddenState.select(1, 0), 2, -1);
   const labels = arange(batch);
   return {
     step: () => {
       const t0 = process.hrtime.bigint();
       const loss = tidy(() => {
-        const q = model.forward(qIds, mask, posIds, typeIds);
-        const p = model.forward(pIds, mask, posIds, typeIds);
+        const q = embed(qIds);
+        const p = embed(pIds);
         const l = crossEntropy(q.matmul(p.t()).div(0.05), labels);
         l.backward();
         return l.item();
@@ -80,7 +57,7 @@ function polyretStepper(c: Cfg, vocab: number, seq: number, batch: number): { st
       return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, loss };
     },
     dispose: () => {
-      for (const t of [qIds, pIds, mask, posIds, typeIds, labels]) t.dispose();
+      for (const t of [qIds, pIds, mask, labels]) t.dispose();
       opt.dispose();
       model.dispose();
     },

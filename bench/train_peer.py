@@ -16,13 +16,16 @@ includes its tokenisation, this one does not.
 """
 import argparse
 import json
-import math
+import os
 import sys
 import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peer_bert import BertLayer, additive_mask  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--batches", required=True, help="JSON file written by bench/train.ts")
@@ -35,7 +38,6 @@ cfg = spec["model"]
 H, NH, L, V, I = cfg["hidden"], cfg["heads"], cfg["layers"], cfg["vocab"], cfg["intermediate"]
 PAD = cfg["pad"]
 torch.manual_seed(spec["seed"])
-FMIN = torch.finfo(torch.float32).min
 
 
 def bert_init(m):
@@ -51,27 +53,6 @@ def bert_init(m):
         m.bias.data.zero_()
 
 
-class Layer(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.query, self.key, self.value, self.attn_out = (nn.Linear(H, H) for _ in range(4))
-        self.attn_LayerNorm = nn.LayerNorm(H, eps=1e-12)
-        self.intermediate = nn.Linear(H, I)
-        self.output = nn.Linear(I, H)
-        self.out_LayerNorm = nn.LayerNorm(H, eps=1e-12)
-        self.drop = nn.Dropout(0.1)
-
-    def forward(self, x, mask):
-        b, s, _ = x.shape
-        heads = lambda t: t.view(b, s, NH, H // NH).permute(0, 2, 1, 3)
-        q, k, v = heads(self.query(x)), heads(self.key(x)), heads(self.value(x))
-        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(H // NH) + mask
-        probs = self.drop(torch.softmax(scores, dim=-1))
-        ctx = torch.matmul(probs, v).permute(0, 2, 1, 3).reshape(b, s, H)
-        a = self.attn_LayerNorm(self.drop(self.attn_out(ctx)) + x)
-        return self.out_LayerNorm(self.drop(self.output(F.gelu(self.intermediate(a)))) + a)
-
-
 class Encoder(nn.Module):
     def __init__(self):
         super().__init__()
@@ -80,7 +61,7 @@ class Encoder(nn.Module):
         self.token_type_embeddings = nn.Embedding(2, H)
         self.LayerNorm = nn.LayerNorm(H, eps=1e-12)
         self.drop = nn.Dropout(0.1)
-        self.layers = nn.ModuleList([Layer() for _ in range(L)])
+        self.layers = nn.ModuleList([BertLayer(H, NH, I) for _ in range(L)])
         self.apply(bert_init)
 
     def forward(self, rows):
@@ -92,7 +73,7 @@ class Encoder(nn.Module):
             mask[i, : len(r)] = 1
         pos = torch.arange(s).unsqueeze(0)
         h = self.drop(self.LayerNorm(self.word_embeddings(ids) + self.position_embeddings(pos) + self.token_type_embeddings(torch.zeros_like(ids))))
-        add = ((1.0 - mask.float()) * FMIN)[:, None, None, :]
+        add = additive_mask(mask)
         for layer in self.layers:
             h = layer(h, add)
         m = mask.unsqueeze(-1).float()

@@ -7,13 +7,16 @@ AdamW (lr 3e-5, wd 0.01). Prints one JSON line: {"times": [...seconds per step..
 """
 import argparse
 import json
-import math
+import os
 import sys
 import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peer_bert import BertLayer, additive_mask  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--layers", type=int, required=True)
@@ -31,28 +34,6 @@ args = ap.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(args.seed)
 H, NH = args.hidden, args.heads
-FMIN = torch.finfo(torch.float32).min
-
-
-class Layer(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.q, self.k, self.v, self.o = (nn.Linear(H, H) for _ in range(4))
-        self.ln1 = nn.LayerNorm(H, eps=1e-12)
-        self.i = nn.Linear(H, 4 * H)
-        self.out = nn.Linear(4 * H, H)
-        self.ln2 = nn.LayerNorm(H, eps=1e-12)
-        self.drop = nn.Dropout(0.1)
-
-    def forward(self, x, mask):
-        b, s, _ = x.shape
-        heads = lambda t: t.view(b, s, NH, H // NH).permute(0, 2, 1, 3)
-        q, k, v = heads(self.q(x)), heads(self.k(x)), heads(self.v(x))
-        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(H // NH) + mask
-        probs = self.drop(torch.softmax(scores, dim=-1))
-        ctx = torch.matmul(probs, v).permute(0, 2, 1, 3).reshape(b, s, H)
-        a = self.ln1(self.drop(self.o(ctx)) + x)
-        return self.ln2(self.drop(self.out(F.gelu(self.i(a)))) + a)
 
 
 class Encoder(nn.Module):
@@ -63,13 +44,13 @@ class Encoder(nn.Module):
         self.tok = nn.Embedding(2, H)
         self.ln = nn.LayerNorm(H, eps=1e-12)
         self.drop = nn.Dropout(0.1)
-        self.layers = nn.ModuleList([Layer() for _ in range(args.layers)])
+        self.layers = nn.ModuleList([BertLayer(H, NH, 4 * H) for _ in range(args.layers)])
 
     def forward(self, ids, mask):
         s = ids.shape[1]
         pos = torch.arange(s).unsqueeze(0)
         h = self.drop(self.ln(self.word(ids) + self.pos(pos) + self.tok(torch.zeros_like(ids))))
-        add = ((1.0 - mask.float()) * FMIN)[:, None, None, :]
+        add = additive_mask(mask)
         for layer in self.layers:
             h = layer(h, add)
         return F.normalize(h[:, 0], dim=-1)
