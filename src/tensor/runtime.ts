@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { native } from './native.js';
 import { Tensor } from './tensor.js';
 
@@ -59,7 +60,6 @@ export function cudaSynchronize(): void {
 
 // Default: use every core the machine offers, unless the user pinned threads in the environment.
 if (!process.env.OMP_NUM_THREADS && !process.env.POLYRET_THREADS) {
-  const { availableParallelism } = await import('node:os');
   setNumThreads(Math.max(1, availableParallelism()));
 } else if (process.env.POLYRET_THREADS) {
   setNumThreads(Number.parseInt(process.env.POLYRET_THREADS, 10));
