@@ -28,6 +28,7 @@ import { trainingCurvesSvg } from './curves.js';
 import { svgToPng } from '../eval/report/heatmap.js';
 import { buildEncoder, SentenceTextEncoder } from './modelSource.js';
 import { openTrainingData, type TrainingData } from './trainData.js';
+import { writeTrainingLanguages } from '../models/trainingLanguages.js';
 import { TokenizerWorker } from './tokenizePrefetch.js';
 import { evaluateRetrieval, loadRetrievalSet, retrievalSummary, type RetrievalSummary } from './retrievalEval.js';
 
@@ -485,6 +486,8 @@ async function runLoop(
   const tmpFinal = join(out, `.final.tmp-${process.pid}`);
   rmSync(tmpFinal, { recursive: true, force: true });
   saveSentenceEncoder(model, tmpFinal);
+  // Evaluations split their results into languages seen and unseen in training by this file.
+  writeTrainingLanguages(tmpFinal, data.train.languages);
   rmSync(finalDir, { recursive: true, force: true });
   renameSync(tmpFinal, finalDir);
   if (retrievalSet) runRetrieval('after');
