@@ -79,6 +79,16 @@ test('2-layer encoder + InfoNCE + clipping + one AdamW step match PyTorch', () =
   const norm = clipGradNorm(model.parameters(), 1.0);
   assert.ok(Math.abs(norm - M.gradNorm) < 1e-4 * Math.max(1, M.gradNorm), `grad norm ${norm} vs ${M.gradNorm}`);
   for (const [name, p] of model.namedParameters()) tidy(() => assertClose(p.grad!, M.clippedGrads[name]!, `clipped grad ${name}`));
+  // Attention key biases have a true gradient of exactly 0 (softmax ignores a per-row shift), so backward
+  // leaves them float noise whose sign depends on the BLAS kernel, and AdamW would turn it into ±lr steps.
+  // They are checked to be ~0 above and here, then set to the exact 0 they are, as the fixture generator
+  // does, so the step below checks AdamW rather than the sign of noise.
+  for (const [name, p] of model.namedParameters()) {
+    if (!name.endsWith('attention.self.key.bias')) continue;
+    const g = p.grad!.toFloat32Array();
+    assert.ok(g.every((x) => Math.abs(x) < 1e-6), `${name}: true gradient is 0, got up to ${Math.max(...g.map(Math.abs))}`);
+    p.grad!.zero_();
+  }
   opt.step();
   for (const [name, p] of model.namedParameters()) assertClose(p, M.after[name]!, `after AdamW ${name}`);
   opt.dispose();
