@@ -75,6 +75,19 @@ function readJsonObject(path: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
+/**
+ * Special tokens given as objects ({content, lstrip, ...}) get `"__type": "AddedToken"`: transformers.js accepts
+ * only that form of object (and transformers reads it too); everything else is kept as it is.
+ */
+function withTypedTokens(cfg: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(cfg)) {
+    const tokenObject = /_token$/.test(k) && v !== null && typeof v === 'object' && !Array.isArray(v) && typeof (v as { content?: unknown }).content === 'string';
+    out[k] = tokenObject && (v as { __type?: unknown }).__type === undefined ? { __type: 'AddedToken', ...(v as Record<string, unknown>) } : v;
+  }
+  return out;
+}
+
 /** special_tokens_map.json from the tokenizer's resolved special tokens (for sources that lack the file). */
 function specialTokensMap(enc: SentenceEncoder): Record<string, string> {
   const out: Record<string, string> = {};
@@ -133,10 +146,12 @@ function writeFolder(enc: SentenceEncoder, opts: ExportOptions, opset: number, t
 
   put('config.json', json(encoderConfigJson(enc.config, enc.transformer.architecture)));
   copy('tokenizer.json');
-  if (existsSync(join(src, 'tokenizer_config.json'))) copy('tokenizer_config.json');
-  else put('tokenizer_config.json', json(tokenizerConfig(enc)));
-  if (existsSync(join(src, 'special_tokens_map.json'))) copy('special_tokens_map.json');
-  else put('special_tokens_map.json', json(specialTokensMap(enc)));
+  const tc = join(src, 'tokenizer_config.json');
+  // model_max_length is the length polyret encodes with (max_seq_length, clamped to the position table), so
+  // transformers.js, which reads only the tokenizer config, truncates where polyret does.
+  put('tokenizer_config.json', json({ ...(existsSync(tc) ? withTypedTokens(readJsonObject(tc)) : tokenizerConfig(enc)), model_max_length: enc.maxSeqLength }));
+  const stm = join(src, 'special_tokens_map.json');
+  put('special_tokens_map.json', json(existsSync(stm) ? withTypedTokens(readJsonObject(stm)) : specialTokensMap(enc)));
 
   if (sentence) {
     for (const f of SENTENCE_FILES) if (existsSync(join(src, f))) copy(f);
