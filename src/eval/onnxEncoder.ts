@@ -50,6 +50,9 @@ function readJsonIf(path: string): Record<string, unknown> | undefined {
   }
 }
 
+/** `model`: the graph's sentence_embedding (else masked mean); `mean`: masked mean of last_hidden_state. */
+export type OnnxPooling = 'model' | 'mean';
+
 export interface OnnxRunOutput {
   /** [B, S, H] row-major. */
   lastHiddenState: Float32Array;
@@ -71,6 +74,8 @@ export class OnnxSentenceEncoder {
     readonly prompts: Record<string, string>,
     readonly padId: number,
     readonly path: string,
+    /** Tokens the position table holds. */
+    readonly positionLimit: number,
   ) {
     this.hasTokenTypes = session.inputNames.includes('token_type_ids');
     this.hasSentenceEmbedding = session.outputNames.includes('sentence_embedding');
@@ -105,12 +110,15 @@ export class OnnxSentenceEncoder {
     } catch (err) {
       throw new Error(`${file}: onnxruntime cannot load the graph (${(err as Error).message})`);
     }
-    return new OnnxSentenceEncoder(rt, session, tokenizer, maxSeqLength, prompts, tokenizer.padTokenId ?? config.padTokenId, file);
+    return new OnnxSentenceEncoder(rt, session, tokenizer, maxSeqLength, prompts, tokenizer.padTokenId ?? config.padTokenId, file, limit);
   }
 
-  /** Token ids per text (special tokens added, truncated to the folder's length limit). */
-  tokenize(texts: readonly string[], prefix = ''): number[][] {
-    return texts.map((t) => this.tokenizer.encode(prefix + t, null, { maxLength: this.maxSeqLength }).ids);
+  /** Token ids per text (special tokens added, truncated to `maxLength`, default the folder's length limit). */
+  tokenize(texts: readonly string[], prefix = '', maxLength = this.maxSeqLength): number[][] {
+    if (maxLength > this.positionLimit) {
+      throw new Error(`max length ${maxLength} exceeds what ${this.path} can take (${this.positionLimit} tokens)`);
+    }
+    return texts.map((t) => this.tokenizer.encode(prefix + t, null, { maxLength }).ids);
   }
 
   /** Runs the graph on int64 [B, S] inputs (token types zero). */
@@ -131,8 +139,11 @@ export class OnnxSentenceEncoder {
     };
   }
 
-  /** Right-padded rows of ids → the folder's sentence vectors [N, D] (sentence_embedding, else masked mean). */
-  async embedRows(rows: readonly (readonly number[])[]): Promise<{ vectors: Float32Array; dim: number }> {
+  /**
+   * Right-padded rows of ids → sentence vectors [N, D]: `model`, the graph's sentence_embedding (else the masked
+   * mean); `mean`, the masked mean of last_hidden_state.
+   */
+  async embedRows(rows: readonly (readonly number[])[], pooling: OnnxPooling = 'model'): Promise<{ vectors: Float32Array; dim: number }> {
     const b = rows.length;
     const s = Math.max(1, ...rows.map((r) => r.length));
     const ids = new BigInt64Array(b * s).fill(BigInt(this.padId));
@@ -142,7 +153,8 @@ export class OnnxSentenceEncoder {
       mask[i * s + k] = 1n;
     }));
     const out = await this.run(ids, mask, [b, s]);
-    if (out.sentenceEmbedding) return { vectors: out.sentenceEmbedding, dim: out.sentenceEmbedding.length / b };
+    if (pooling === 'mean' && out.hidden === 0) throw new Error(`${this.path}: --pooling mean needs the graph's last_hidden_state output`);
+    if (pooling === 'model' && out.sentenceEmbedding) return { vectors: out.sentenceEmbedding, dim: out.sentenceEmbedding.length / b };
     return { vectors: meanPool(out.lastHiddenState, mask, b, s, out.hidden), dim: out.hidden };
   }
 
@@ -150,13 +162,13 @@ export class OnnxSentenceEncoder {
    * Batched encoding in input order: rows sorted by length (longest first, as the libtorch path), run in batches
    * of `batchSize`.
    */
-  async encodeIds(rows: readonly (readonly number[])[], batchSize = 32, onBatch?: (n: number) => void): Promise<{ vectors: Float32Array; dim: number }> {
+  async encodeIds(rows: readonly (readonly number[])[], batchSize = 32, onBatch?: (n: number) => void, pooling: OnnxPooling = 'model'): Promise<{ vectors: Float32Array; dim: number }> {
     const order = rows.map((_, i) => i).sort((a, z) => rows[z]!.length - rows[a]!.length || a - z);
     let out: Float32Array | null = null;
     let dim = 0;
     for (let start = 0; start < order.length; start += batchSize) {
       const idx = order.slice(start, start + batchSize);
-      const r = await this.embedRows(idx.map((i) => rows[i]!));
+      const r = await this.embedRows(idx.map((i) => rows[i]!), pooling);
       if (!out) {
         dim = r.dim;
         out = new Float32Array(rows.length * dim);
