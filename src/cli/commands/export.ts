@@ -39,7 +39,7 @@ const command: Command = {
     const opset = intFlag('opset', values.opset);
     if (opset < MIN_OPSET || opset > MAX_OPSET) throw new UsageError(`--opset must be between ${MIN_OPSET} and ${MAX_OPSET}, got ${opset}`);
     // Checked before libtorch loads, so the answer is immediate (exportOnnx checks again).
-    if (existsSync(values.output!)) throw new UsageError(`output ${values.output} already exists; polyret export never overwrites a folder (remove it or choose another --output)`);
+    if (existsSync(values.output!)) throw new Error(`output ${values.output} already exists; polyret export never overwrites a folder (remove it or choose another --output)`);
     const { exportOnnx } = await import('../../export/exportOnnx.js');
     const t0 = performance.now();
     const r = exportOnnx({ model: values.model!, output: values.output!, opset, quantize: values.quantize === 'int8' ? 'int8' : null });
