@@ -22,7 +22,7 @@ import { createEncoderFromScratch, loadSentenceEncoder, saveSentenceEncoder } fr
 import { Progress } from '../src/util/progress.js';
 
 /** Up to n unique sentences, taking languages in turn so every script is represented. */
-function sentences(n: number): string[] {
+export function sentences(n: number): string[] {
   const pools: string[][] = [];
   for (const task of ['xquad-r', 'mlqa-r'] as const) {
     for (const l of loadLareqa(task).languages) pools.push(l.candidates.map((c) => c.sentence.trim()).filter((s) => s.length > 0));

@@ -32,6 +32,8 @@ export interface EvalOptions {
   /** MIRACL: write one TREC run per language here. */
   runDir?: string;
   progress?: boolean;
+  /** How a model source runs, recorded in the results' config (default libtorch; `--runtime onnx`: the graph file). */
+  runtime?: { name: 'onnx'; file: string };
 }
 
 async function vectors(src: VectorSource, ids: string[], texts: () => string[], kind: 'query' | 'passage', what: string): Promise<Float32Array> {
@@ -58,6 +60,7 @@ export async function runEval(opts: EvalOptions): Promise<EvalResults> {
   const device = opts.device ?? 'cpu';
   const dataFiles: string[] = [];
   const config: Record<string, unknown> = { task: opts.task, similarity, device, languages: opts.languages ?? 'all' };
+  if (opts.source.kind === 'model') config.runtime = opts.runtime ?? { name: 'libtorch' };
   const base: Omit<EvalResults, 'lareqa' | 'miracl' | 'data'> = {
     format: 'polyret-eval-results',
     version: 1,

@@ -111,6 +111,10 @@ export function locateModelFiles(dir: string): ModelFiles {
     out.weightMap = new Map([...map].map(([k, v]) => [k, at(v)]));
   } else {
     const bin = PYTORCH_WEIGHTS.find(has);
+    if (!bin && has('onnx/model.onnx')) {
+      throw new Error(`${dir}: an ONNX export (onnx/model.onnx, no safetensors weights); polyret's libtorch runtime reads safetensors. ` +
+        'Run it through onnxruntime with --runtime onnx (polyret eval, polyret encode), or use the folder it was exported from');
+    }
     throw new Error(
       bin
         ? `${dir}: only PyTorch pickle weights (${bin}); polyret reads safetensors. Convert once with Python: ` +

@@ -4,7 +4,7 @@ import { setNumThreads } from '../../tensor/index.js';
 import { Progress } from '../../util/progress.js';
 import { loadPretrained } from '../../models/load.js';
 import { isPoolingMode, type PoolingMode } from '../../models/pooling.js';
-import { readTexts } from '../../models/textInput.js';
+import { readTexts, type TextItem } from '../../models/textInput.js';
 import { embeddingFormatOf, writeEmbeddingOutput } from '../../models/embeddingOutput.js';
 import { availableParallelism } from 'node:os';
 import { intFlag, parseFlags } from '../flags.js';
@@ -27,6 +27,9 @@ Encodes texts with a Hugging Face encoder (BERT, XLM-R, LaBSE, mE5, ... see docs
   --threads N          CPU threads for libtorch and OpenBLAS (default: all cores)
   --aten-threads N     libtorch's own (OpenMP) threads alone; 1 with OpenBLAS on all cores is fastest for
                        small encoders on a 2-core machine
+  --runtime NAME       libtorch (default), or onnx: a folder written by 'polyret export --format onnx', run through
+                       onnxruntime-node (pooling model or mean; --threads sets onnxruntime's threads)
+  --onnx-file FILE     with --runtime onnx: the graph inside the folder (default onnx/model.onnx)
 `;
 
 const command: Command = {
@@ -46,7 +49,11 @@ const command: Command = {
       device: { type: 'string', default: 'cpu' },
       threads: { type: 'string' },
       'aten-threads': { type: 'string' },
+      runtime: { type: 'string', default: 'libtorch' },
+      'onnx-file': { type: 'string' },
     }, usage);
+    if (values.runtime !== 'libtorch' && values.runtime !== 'onnx') throw new UsageError(`--runtime must be libtorch or onnx, got '${values.runtime}'`);
+    if (values['onnx-file'] && values.runtime !== 'onnx') throw new UsageError('--onnx-file needs --runtime onnx');
     if (!values.model || !values.input || !values.output) throw new UsageError(`--model, --input and --output are required\n\n${usage}`);
     const posInt = (flag: string, v: string | undefined): number | undefined => (v === undefined ? undefined : intFlag(flag, v));
     const pooling = values.pooling;
@@ -64,6 +71,12 @@ const command: Command = {
     if (threads || atenThreads) setNumThreads(atenThreads ?? threads!, threads ?? availableParallelism());
 
     const items = readTexts(values.input);
+    if (values.runtime === 'onnx') {
+      if (pooling !== 'model' && pooling !== 'mean') throw new UsageError(`--runtime onnx pools with the graph's pipeline (model) or mean, got '${pooling}'`);
+      if (values.device !== 'cpu') throw new UsageError('--runtime onnx runs on the CPU (onnxruntime-node\'s CPU provider)');
+      await encodeOnnx(values.model, items, { file: values['onnx-file'], threads, batchSize, maxLength, prefix: values.prefix, pooling, normalize: values.normalize, output: values.output });
+      return 0;
+    }
     const enc = await loadPretrained(values.model, { device: values.device });
     try {
       const t0 = performance.now();
@@ -87,5 +100,33 @@ const command: Command = {
     return 0;
   },
 };
+
+/** `--runtime onnx`: the exported folder through onnxruntime-node, written like the libtorch path. */
+async function encodeOnnx(dir: string, items: TextItem[], o: {
+  file?: string; threads?: number; batchSize: number; maxLength?: number; prefix: string; pooling: 'model' | 'mean'; normalize: boolean; output: string;
+}): Promise<void> {
+  const { OnnxSentenceEncoder } = await import('../../eval/onnxEncoder.js');
+  const { normalizeRows } = await import('../../eval/search/innerProductsJs.js');
+  const enc = await OnnxSentenceEncoder.load(dir, { file: o.file, threads: o.threads });
+  try {
+    const t0 = performance.now();
+    const rows = enc.tokenize(items.map((x) => x.text), o.prefix, o.maxLength);
+    const t1 = performance.now();
+    const progress = new Progress({ total: items.length, label: 'encode (onnx)', unit: 'texts' });
+    const out = await enc.encodeIds(rows, o.batchSize, (n) => progress.tick(n), o.pooling);
+    const t2 = performance.now();
+    progress.finish();
+    const vectors = o.normalize ? normalizeRows(out.vectors, out.dim) : out.vectors;
+    const files = writeEmbeddingOutput(o.output, items.map((x) => x.id), vectors, out.dim);
+    const sec = (t2 - t0) / 1000;
+    process.stderr.write(
+      `encoded ${items.length} texts (${rows.reduce((n, r) => n + r.length, 0)} tokens) into [${items.length}, ${out.dim}] with onnxruntime in ${sec.toFixed(2)} s ` +
+      `(tokenize ${((t1 - t0) / 1000).toFixed(2)} s, model ${((t2 - t1) / 1000).toFixed(2)} s): ${(items.length / sec).toFixed(1)} texts/s\n` +
+      `wrote ${files.join(', ')}\n`,
+    );
+  } finally {
+    await enc.release();
+  }
+}
 
 export default command;

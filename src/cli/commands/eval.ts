@@ -13,6 +13,10 @@ model and data sha256 fingerprints); prints the paper's tables. See docs/evaluat
   --embeddings FILE       precomputed vectors: safetensors, float32 tensor 'embeddings' [N, D], row ids as a JSON
                           array in __metadata__.ids (LAReQA: q/<lang>/<qid>, c/<lang>/<a>/<p>/<s>; MIRACL: q/<qid>, d/<docid>)
   --model DIR             encode with a model folder (sentence-transformers / Hugging Face layout)
+  --runtime NAME          libtorch (default): the model folder on polyret's engine; onnx: a folder written by
+                          'polyret export --format onnx', run through onnxruntime-node (the deployed artifact)
+  --onnx-file FILE        with --runtime onnx: the graph inside the folder (default onnx/model.onnx;
+                          onnx/model_quantized.onnx for the int8 export)
   --lang L1,L2            languages (default: all of the task's)
   --out FILE              results JSON (default: results-<task>.json)
   --name NAME             display name in reports (default: model or embeddings file name)
@@ -46,7 +50,12 @@ const command: Command = {
       device: { type: 'string', default: 'cpu' },
       'batch-size': { type: 'string', default: '64' },
       'export-texts': { type: 'string' },
+      runtime: { type: 'string', default: 'libtorch' },
+      'onnx-file': { type: 'string' },
     }, usage);
+    const runtime = values.runtime;
+    if (runtime !== 'libtorch' && runtime !== 'onnx') throw new UsageError(`--runtime must be libtorch or onnx, got '${runtime}'`);
+    if (values['onnx-file'] && runtime !== 'onnx') throw new UsageError('--onnx-file needs --runtime onnx');
     const task = values.task;
     if (task !== 'xquad-r' && task !== 'mlqa-r' && task !== 'miracl') throw new UsageError(`--task must be xquad-r, mlqa-r or miracl\n\n${usage}`);
     const languages = (values.lang ?? []).flatMap((l) => l.split(',')).map((l) => l.trim()).filter(Boolean);
@@ -65,6 +74,7 @@ const command: Command = {
       return 0;
     }
     if (!values.embeddings === !values.model) throw new UsageError(`give exactly one of --embeddings FILE or --model DIR\n\n${usage}`);
+    if (runtime === 'onnx' && !values.model) throw new UsageError('--runtime onnx needs --model DIR (a folder written by polyret export)');
 
     const { runEval } = await import('../../eval/runEval.js');
     const { EmbeddingsFile } = await import('../../eval/embeddings.js');
@@ -74,6 +84,10 @@ const command: Command = {
     if (values.embeddings) {
       file = new EmbeddingsFile(values.embeddings);
       source = { kind: 'embeddings' as const, file };
+    } else if (runtime === 'onnx') {
+      const { loadOnnxEncoder } = await import('../../eval/onnxEncoder.js');
+      const encoder = await loadOnnxEncoder(values.model!, { batchSize, file: values['onnx-file'] });
+      source = { kind: 'model' as const, dir: values.model!, encoder, batchSize };
     } else {
       const { loadModelEncoder } = await import('../../eval/encoder.js');
       const encoder = await loadModelEncoder(values.model!, device, { batchSize });
@@ -91,6 +105,7 @@ const command: Command = {
         device: device as 'cpu' | 'cuda',
         corpus: values.corpus,
         runDir: values['run-dir'],
+        runtime: runtime === 'onnx' ? { name: 'onnx', file: values['onnx-file'] ?? 'onnx/model.onnx' } : undefined,
       });
       const out = values.out ?? `results-${task}.json`;
       writeFileAtomic(out, `${JSON.stringify(results)}\n`);

@@ -10,6 +10,7 @@ export const commands: Record<string, { summary: string; load: () => Promise<Com
   report: { summary: 'Markdown/CSV tables, X→Y heatmaps (SVG/PNG) and paired significance tests from results files', load: async () => (await import('./report.js')).default },
   score: { summary: 'score a TREC run against qrels (trec_eval / scikit-learn semantics)', load: async () => (await import('./score.js')).default },
   encode: { summary: 'encode texts (JSONL/TSV) into an embeddings file with a Hugging Face encoder', load: async () => (await import('./encode.js')).default },
+  export: { summary: 'export a model folder to ONNX for transformers.js / onnxruntime (fp32, optional dynamic int8)', load: async () => (await import('./export.js')).default },
   'init-model': { summary: 'create a randomly initialised BERT / XLM-R encoder folder (BERT init) from a tokenizer', load: async () => (await import('./initModel.js')).default },
   train: { summary: 'fine-tune a dual encoder with hybrid / mono / cross-lingual batches (checkpoints, resume, early stopping)', load: async () => (await import('./train.js')).default },
   demo: { summary: 'train a small encoder on XQuAD with hybrid batches, evaluate zero-shot on MLQA-R (minutes on a CPU)', load: async () => (await import('./demo.js')).default },
