@@ -8,6 +8,7 @@ const benches: Record<string, () => Promise<{ main: (argv: string[]) => Promise<
   'eval-xquad-r': () => import('./eval-xquad-r.js'),
   'train-step': () => import('./train-step.js'),
   encode: () => import('./encode.js'),
+  ddp: () => import('./ddp.js'),
 };
 
 async function run(): Promise<void> {
