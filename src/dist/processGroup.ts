@@ -73,17 +73,34 @@ function need(what: string): void {
   if (!current) throw new Error(`${what}: no process group (call initProcessGroup first)`);
 }
 
+/**
+ * Runs a collective; when a peer's connection broke (it crashed or was killed), says so in the
+ * error, naming the peer when there is only one other rank. Gloo's own message names its address.
+ */
+function collective<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    const msg = (err as Error).message;
+    if (current && /Connection reset|Connection closed|Broken pipe|Read error|Write error|EOF|connection was closed/i.test(msg)) {
+      const peer = current.worldSize === 2 ? `rank ${1 - current.rank}` : 'another rank';
+      throw new Error(`${msg.trim()} — ${peer} has stopped (crashed or killed; see its own error), so rank ${current.rank} stops too`);
+    }
+    throw err;
+  }
+}
+
 /** Reduces `tensors` in place over all ranks ('avg' = sum ÷ world size). Tensors must be contiguous. */
 export function allReduce(tensors: Tensor[], op: ReduceOp = 'sum'): void {
   need('allReduce');
   if (tensors.length === 0) return;
-  native.allReduce(tensors.map((t) => t.handle), op);
+  collective(() => native.allReduce(tensors.map((t) => t.handle), op));
 }
 
 /** Every rank's `t` (same shape on every rank) concatenated along dim 0 in rank order; no gradient. */
 export function allGather(t: Tensor): Tensor {
   need('allGather');
-  return new Tensor(native.allGather(t.handle, false));
+  return new Tensor(collective(() => native.allGather(t.handle, false)));
 }
 
 /**
@@ -100,11 +117,11 @@ export function allGatherWithGrad(t: Tensor): Tensor {
 export function broadcast(tensors: Tensor[], root = 0): void {
   need('broadcast');
   if (tensors.length === 0) return;
-  native.broadcast(tensors.map((t) => t.handle), root);
+  collective(() => native.broadcast(tensors.map((t) => t.handle), root));
 }
 
 /** Waits until every rank has reached the barrier. */
 export function barrier(): void {
   need('barrier');
-  native.barrier();
+  collective(() => native.barrier());
 }

@@ -143,7 +143,9 @@ async function joinWorld(w: World, device: string): Promise<{ threads: number; l
   try {
     dist.initProcessGroup({ backend, rank: w.rank, worldSize: w.worldSize, masterAddr: w.masterAddr, masterPort: w.masterPort, timeoutMs });
   } catch (err) {
-    throw new Error(`joining the run at ${w.masterAddr}:${w.masterPort} (MASTER_ADDR:MASTER_PORT) as rank ${w.rank} of ${w.worldSize}: ${(err as Error).message}`);
+    const msg = (err as Error).message;
+    const hint = /Address already in use/.test(msg) ? `; port ${w.masterPort} is in use: choose another MASTER_PORT (or --master-port)` : '';
+    throw new Error(`joining the run at ${w.masterAddr}:${w.masterPort} (MASTER_ADDR:MASTER_PORT) as rank ${w.rank} of ${w.worldSize}: ${msg}${hint}`);
   }
   return { threads: Math.max(1, Math.floor(availableParallelism() / w.localWorldSize)), leave: () => dist.destroyProcessGroup() };
 }
