@@ -33,6 +33,7 @@ single-process run with that batch.
   Without --nproc, torchrun's environment is honoured: RANK, WORLD_SIZE, LOCAL_RANK,
   LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT (e.g. \`torchrun --nproc-per-node 2 --no-python
   npx polyret train --config C\`). Rank 0 writes the output folder; --resume needs it shared.
+  POLYRET_DIST_TIMEOUT=SECONDS bounds a collective's wait for a rank that hangs (default 1800).
 
 The final (best) model is written to DIR/final as a sentence-transformers folder, ready for
 \`polyret eval --model DIR/final\` and \`polyret encode\`.
@@ -139,7 +140,9 @@ async function joinWorld(w: World, device: string): Promise<{ threads: number; l
   const { cudaAvailable } = await import('../../tensor/index.js');
   const cuda = device === 'cuda' || (device === 'auto' && cudaAvailable());
   const backend = cuda && dist.availableBackends().includes('nccl') ? 'nccl' : 'gloo';
-  const timeoutMs = process.env.POLYRET_DIST_TIMEOUT ? Number(process.env.POLYRET_DIST_TIMEOUT) * 1000 : dist.DEFAULT_TIMEOUT_MS;
+  const raw = process.env.POLYRET_DIST_TIMEOUT;
+  if (raw !== undefined && !(Number(raw) > 0)) throw new UsageError(`POLYRET_DIST_TIMEOUT=${raw}: expected a positive number of seconds`);
+  const timeoutMs = raw !== undefined ? Math.round(Number(raw) * 1000) : dist.DEFAULT_TIMEOUT_MS;
   try {
     dist.initProcessGroup({ backend, rank: w.rank, worldSize: w.worldSize, masterAddr: w.masterAddr, masterPort: w.masterPort, timeoutMs });
   } catch (err) {
