@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<{ main: (argv: string[]) => Promise<
   'train-step': () => import('./train-step.js'),
   encode: () => import('./encode.js'),
   'encode-onnx': () => import('./encode-onnx.js'),
+  ddp: () => import('./ddp.js'),
 };
 
 async function run(): Promise<void> {

@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "polyret_native",
-      "sources": ["src/addon.cc", "src/convert.cc", "src/ops.cc", "src/runtime.cc"],
+      "sources": ["src/addon.cc", "src/convert.cc", "src/ops.cc", "src/runtime.cc", "src/dist.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!@(node find-libtorch.cjs --include)"

@@ -89,13 +89,35 @@ function locate() {
 
 const t = locate();
 const hasCuda = fs.existsSync(path.join(t.libdir, 'libtorch_cuda.so'));
+
+// c10d (native/src/dist.cc): Gloo needs gloo's headers (Debian: libgloo-dev; pip wheels do not ship
+// them), NCCL needs a CUDA libtorch with ProcessGroupNCCL and nccl.h (pip: the nvidia-nccl wheel).
+function findHeader(rel, extra = []) {
+  for (const d of [...t.includes, ...extra, '/usr/include', '/usr/local/include']) {
+    if (fs.existsSync(path.join(d, rel))) return d;
+  }
+  return null;
+}
+const c10dHeader = (name) => findHeader(path.join('torch', 'csrc', 'distributed', 'c10d', name)) !== null;
+const glooInclude = c10dHeader('ProcessGroupGloo.hpp') ? findHeader(path.join('gloo', 'algorithm.h')) : null;
+function ncclCandidates() {
+  // pip's nvidia-nccl-cu* wheels sit beside torch in site-packages.
+  const out = [];
+  for (const inc of t.includes) {
+    const sp = inc.split(`${path.sep}torch${path.sep}`)[0];
+    out.push(path.join(sp, 'nvidia', 'nccl', 'include'));
+  }
+  return out;
+}
+const ncclInclude = hasCuda && c10dHeader('ProcessGroupNCCL.hpp') ? findHeader('nccl.h', ncclCandidates()) : null;
+const c10dIncludes = [glooInclude, ncclInclude].filter((d) => d && !t.includes.includes(d) && d !== '/usr/include');
 const arg = process.argv[2];
-if (arg === '--include') console.log(t.includes.join(' '));
+if (arg === '--include') console.log([...t.includes, ...c10dIncludes].join(' '));
 else if (arg === '--libdir') console.log(t.libdir);
-else if (arg === '--cflags') console.log(`-D_GLIBCXX_USE_CXX11_ABI=${t.abi}${hasCuda ? ' -DPOLYRET_CUDA=1' : ''}`);
+else if (arg === '--cflags') console.log(`-D_GLIBCXX_USE_CXX11_ABI=${t.abi}${hasCuda ? ' -DPOLYRET_CUDA=1' : ''}${glooInclude ? ' -DPOLYRET_GLOO=1' : ''}${ncclInclude ? ' -DPOLYRET_NCCL=1' : ''}`);
 else if (arg === '--libs') {
   const libs = ['-Wl,--no-as-needed', `-L${t.libdir}`, `-Wl,-rpath,${t.libdir}`, '-ltorch', '-ltorch_cpu', '-lc10'];
   if (hasCuda) libs.push('-ltorch_cuda', '-lc10_cuda');
   libs.push('-ldl', '-Wl,--as-needed');
   console.log(libs.join(' '));
-} else console.log(JSON.stringify({ ...t, cuda: hasCuda }, null, 2));
+} else console.log(JSON.stringify({ ...t, cuda: hasCuda, gloo: glooInclude !== null, nccl: ncclInclude !== null }, null, 2));

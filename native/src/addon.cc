@@ -18,6 +18,7 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   TuneMalloc();
   polyret::InitOps(env, exports);
   polyret::InitRuntime(env, exports);
+  polyret::InitDist(env, exports);
   return exports;
 }
 

@@ -37,6 +37,7 @@ std::string DescribeTensor(const at::Tensor& t);
 
 void InitOps(Napi::Env env, Napi::Object exports);
 void InitRuntime(Napi::Env env, Napi::Object exports);
+void InitDist(Napi::Env env, Napi::Object exports);
 
 }  // namespace polyret
 

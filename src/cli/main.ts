@@ -43,20 +43,23 @@ async function main(argv: string[]): Promise<number> {
   return typeof code === 'number' ? code : 0;
 }
 
+// A distributed worker's messages say which rank they come from.
+const rankPrefix = process.env.WORLD_SIZE && process.env.WORLD_SIZE !== '1' && process.env.RANK !== undefined ? ` [rank ${process.env.RANK}]` : '';
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (err: unknown) => {
     if (err instanceof UsageError) {
-      process.stderr.write(`polyret: ${err.message}\n`);
+      process.stderr.write(`polyret${rankPrefix}: ${err.message}\n`);
       process.exitCode = 2;
     } else if (err instanceof Error) {
-      process.stderr.write(`polyret: ${err.message}\n`);
+      process.stderr.write(`polyret${rankPrefix}: ${err.message}\n`);
       if (process.env.POLYRET_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
       process.exitCode = 1;
     } else {
-      process.stderr.write(`polyret: ${String(err)}\n`);
+      process.stderr.write(`polyret${rankPrefix}: ${String(err)}\n`);
       process.exitCode = 1;
     }
   },

@@ -168,6 +168,8 @@ export interface NewEncoderConfig {
   hiddenAct?: string;
   bosTokenId?: number;
   eosTokenId?: number;
+  /** Dropout of the hidden states and the attention probabilities (default 0.1, BERT's). */
+  dropout?: number;
 }
 
 /** A config for a model built from scratch, in the form transformers writes. */
@@ -176,9 +178,9 @@ export function newEncoderConfig(n: NewEncoderConfig): EncoderConfig {
   const maxLength = n.maxLength ?? 512;
   const raw: Record<string, unknown> = {
     architectures: [roberta ? (n.modelType === 'roberta' ? 'RobertaModel' : 'XLMRobertaModel') : 'BertModel'],
-    attention_probs_dropout_prob: 0.1,
+    attention_probs_dropout_prob: n.dropout ?? 0.1,
     hidden_act: n.hiddenAct ?? 'gelu',
-    hidden_dropout_prob: 0.1,
+    hidden_dropout_prob: n.dropout ?? 0.1,
     hidden_size: n.hiddenSize,
     initializer_range: 0.02,
     intermediate_size: n.intermediateSize ?? 4 * n.hiddenSize,

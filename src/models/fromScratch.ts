@@ -31,6 +31,8 @@ export interface FromScratchOptions {
   /** libtorch RNG seed for the initial weights (default 0). */
   seed?: number;
   hiddenAct?: string;
+  /** Hidden and attention dropout (default 0.1). */
+  dropout?: number;
 }
 
 /** A new randomly initialised encoder with a tokenizer, ready to train or to save. */
@@ -54,6 +56,7 @@ export function createEncoderFromScratch(o: FromScratchOptions): SentenceEncoder
     padTokenId: pad,
     typeVocabSize: o.arch === 'bert' ? 2 : 1,
     hiddenAct: o.hiddenAct,
+    dropout: o.dropout,
     bosTokenId: o.arch === 'bert' ? undefined : tokenizer.specialTokens.bos?.id,
     eosTokenId: o.arch === 'bert' ? undefined : tokenizer.specialTokens.eos?.id,
   });

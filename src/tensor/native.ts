@@ -55,6 +55,14 @@ export interface NativeBinding {
   cudaAvailable(): boolean;
   cudaDeviceCount(): number;
   cudaSynchronize(): void;
+  // c10d (native/src/dist.cc; src/dist wraps these)
+  distBackends(): string[];
+  initProcessGroup(backend: string, rank: number, size: number, masterAddr: string, masterPort: number, timeoutMs: number): void;
+  destroyProcessGroup(): void;
+  allReduce(hs: NativeHandle[], op: 'sum' | 'avg' | 'max' | 'min'): void;
+  allGather(h: NativeHandle, withGrad: boolean): NativeHandle;
+  broadcast(hs: NativeHandle[], root: number): void;
+  barrier(): void;
 }
 
 function load(): NativeBinding {

@@ -44,6 +44,8 @@ const FromScratchSchema = z.strictObject({
   pooling: z.enum(['cls', 'mean', 'max', 'mean_sqrt_len']).default('cls'),
   /** Seed of the initial weights (default: training.seed). */
   seed: int(0).optional(),
+  /** Hidden and attention dropout of the new model (BERT's 0.1). */
+  dropout: z.number().min(0).max(0.999).default(0.1),
 });
 
 const ModelSchema = z.strictObject({

@@ -29,6 +29,7 @@ export async function buildEncoder(config: TrainConfig, baseDir: string, device:
       maxLength: fs.maxLength,
       pooling: fs.pooling,
       seed: fs.seed ?? config.training.seed,
+      dropout: fs.dropout,
     });
     if (device !== 'cpu') enc.to(device);
     return enc;

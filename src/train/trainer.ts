@@ -8,8 +8,11 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs
 import { basename, join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import {
-  cat, cudaAvailable, fromArray, getRngState, loadTensors, manualSeed, noGrad, saveTensors, setNumThreads, setRngState, tidy, type Tensor,
+  cat, cudaAvailable, fromArray, getRngState, loadTensors, noGrad, saveTensors, setNumThreads, setRngState, tensor, tidy, type Tensor,
 } from '../tensor/index.js';
+import {
+  allReduce, assertSameOnAllRanks, averageGradients, barrier, broadcast, rank as distRank, worldSize as distWorldSize,
+} from '../dist/index.js';
 import { AdamW, LrScheduler, clipGradNorm, decayGroups, type OptimizerState } from '../nn/optim/index.js';
 import { saveSentenceEncoder, type SentenceEncoder } from '../models/index.js';
 import { HybridBatchSampler, type TextBatch } from '../sampling/hybridBatchSampler.js';
@@ -20,7 +23,8 @@ import { Progress } from '../util/progress.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 import type { TrainConfig } from './config.js';
 import { contrastiveStep } from './gradCache.js';
-import { infoNCELoss, tripletLayout } from './losses/infoNCE.js';
+import { infoNCELoss, tripletLayout, type TripletLayout } from './losses/infoNCE.js';
+import { gatherBatch, shardBatch, type ShardedBatch } from './shardedBatch.js';
 import { Temperature } from './losses/temperature.js';
 import { latestValidCheckpoint, pruneCheckpoints, stepDirName, verifyCheckpointDir, writeCheckpointDir } from './checkpoint.js';
 import { MetricsLog } from './metricsLog.js';
@@ -41,8 +45,15 @@ export interface TrainOptions {
   resume?: boolean;
   /** Show the progress bar (default: unless POLYRET_NO_PROGRESS is set). */
   progress?: boolean;
-  /** Messages for the user (warnings, evaluation results); default stderr. */
+  /** Messages for the user (warnings, evaluation results); default stderr. Only rank 0 logs. */
   log?: (msg: string) => void;
+  /**
+   * libtorch threads when the config sets none (`training.threads`): a launcher running several
+   * workers on one machine gives each its share of the cores. Default: libtorch's (all cores).
+   */
+  defaultThreads?: number;
+  /** This worker's rank on its machine (its GPU, cuda:LOCAL_RANK, when training on CUDA). */
+  localRank?: number;
 }
 
 export type StopReason = 'completed' | 'max-steps' | 'early-stopping' | 'non-finite-loss';
@@ -90,6 +101,8 @@ interface TrainerState {
   triplets: number;
   tokens: number;
   seconds: number;
+  /** Processes of the run that wrote the state (absent before distributed training: 1). */
+  worldSize?: number;
   config: TrainConfig;
 }
 
@@ -109,11 +122,18 @@ function samplerOptions(c: TrainConfig, seed: number, epochs: number | undefined
 }
 
 /** Queries, passages (positives, then each triplet's negatives) and the loss layout of a batch. */
-function batchTexts(b: TextBatch): { queries: string[]; passages: string[]; layout: ReturnType<typeof tripletLayout> } {
+function batchTexts(b: TextBatch): { queries: string[]; passages: string[]; layout: TripletLayout; shard: ShardedBatch | null } {
   const queries = b.items.map((it) => it.query);
   const passages = [...b.items.map((it) => it.positive), ...b.items.flatMap((it) => it.negatives)];
   const layout = tripletLayout(b.items.map((it) => it.id), b.items.map((it) => it.negatives.length));
-  return { queries, passages, layout };
+  return { queries, passages, layout, shard: null };
+}
+
+/** This rank's texts of a global batch, with the global layout (the batch itself when there is one rank). */
+function rankTexts(b: TextBatch, world: number, rank: number): ReturnType<typeof batchTexts> {
+  if (world === 1) return batchTexts(b);
+  const shard = shardBatch(b, world, rank);
+  return { queries: shard.queries, passages: shard.passages, layout: shard.layout, shard };
 }
 
 function describeBatch(b: TextBatch): string {
@@ -135,13 +155,22 @@ const fmt = (x: number | null, d = 4) => (x === null ? '-' : x.toFixed(d));
 export async function train(opts: TrainOptions): Promise<TrainSummary> {
   const c = opts.config;
   const T = c.training;
-  const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const world = distWorldSize();
+  const userLog = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  // Every rank runs the same loop; only rank 0 talks to the user and writes files.
+  const log = distRank() === 0 ? userLog : () => undefined;
   const ckRoot = join(opts.output, 'checkpoints');
 
   // ---- everything that can fail on bad input happens before training starts ----
+  // Ranks that disagree on the config (or on --resume) would compute different things and hang
+  // or diverge in a collective, so that is checked first.
+  assertSameOnAllRanks('the training config', JSON.stringify({ config: c, resume: opts.resume ?? false }));
+  if (world > T.batchSize) throw new Error(`training.batchSize (${T.batchSize}) is the global batch and must be at least the number of processes (${world})`);
   if (T.threads) setNumThreads(T.threads);
-  const device = T.device === 'auto' ? (cudaAvailable() ? 'cuda' : 'cpu') : T.device;
+  else if (opts.defaultThreads) setNumThreads(opts.defaultThreads);
+  let device: string = T.device === 'auto' ? (cudaAvailable() ? 'cuda' : 'cpu') : T.device;
   if (device === 'cuda' && !cudaAvailable()) throw new Error('training.device is cuda, but libtorch sees no CUDA device');
+  if (device === 'cuda' && world > 1) device = `cuda:${opts.localRank ?? 0}`;
   if (T.miniBatch !== null && T.miniBatch < 1) throw new Error('training.miniBatch must be ≥ 1');
   const data: TrainingData = openTrainingData(c, opts.baseDir);
   let retrievalSet: ReturnType<typeof loadRetrievalSet> | null = null;
@@ -154,7 +183,7 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
   let encoderModel: SentenceEncoder | null = null;
   try {
     encoderModel = await buildEncoder(c, opts.baseDir, device);
-    const mixed = T.precision === 'bf16' ? { device: device === 'cuda' ? ('cuda' as const) : ('cpu' as const), dtype: 'bfloat16' as const } : null;
+    const mixed = T.precision === 'bf16' ? { device: device.startsWith('cuda') ? ('cuda' as const) : ('cpu' as const), dtype: 'bfloat16' as const } : null;
     const enc = new SentenceTextEncoder(encoderModel, c.model.maxQueryLength, c.model.maxPassageLength, mixed);
     if (c.model.prefixes.query || c.model.prefixes.passage) {
       encoderModel.prompts.query = c.model.prefixes.query;
@@ -180,8 +209,14 @@ async function runLoop(
 ): Promise<TrainSummary> {
   const T = c.training;
   const out = opts.output;
-  mkdirSync(out, { recursive: true });
+  const world = distWorldSize();
+  const rank = distRank();
+  const lead = rank === 0;
+  if (lead) mkdirSync(out, { recursive: true });
   const metrics = new MetricsLog(join(out, 'metrics.jsonl'));
+  const record = (r: Parameters<MetricsLog['append']>[0]): void => {
+    if (lead) metrics.append(r);
+  };
   const temperature = new Temperature(T.temperature, T.learnTemperature, 100, device === 'cpu' ? undefined : device);
   const trainable: Array<[string, Tensor]> = [...enc.namedParameters(), ...temperature.namedParameters().map(([, t]) => [TEMPERATURE_PARAM, t] as [string, Tensor])];
   const groups = decayGroups(enc.namedParameters(), T.weightDecay);
@@ -207,6 +242,11 @@ async function runLoop(
       log(`no valid checkpoint in ${ckRoot}: starting from step 0`);
     } else {
       const saved = JSON.parse(readFileSync(join(ck.dir, 'trainer.json'), 'utf8')) as TrainerState;
+      const savedWorld = saved.worldSize ?? 1;
+      if (savedWorld !== world) {
+        // Dropout masks are seeded per rank, so another world size would not continue the same run.
+        throw new Error(`${ck.dir}: the checkpoint was written by a run with ${savedWorld} process${savedWorld === 1 ? '' : 'es'}, this run has ${world}; resume with ${savedWorld === 1 ? 'one process (no --nproc)' : `--nproc ${savedWorld} (or WORLD_SIZE=${savedWorld})`}, or start a new output folder`);
+      }
       if (configKey(saved.config) !== configKey(c)) {
         throw new Error(`${ck.dir}: the checkpoint was written with a different config; resume with the config it saved (${join(ck.dir, 'config.yaml')}) or start a new output folder`);
       }
@@ -228,26 +268,51 @@ async function runLoop(
       sampler = HybridBatchSampler.restore(data.train, saved.sampler);
       const rngBytes = Buffer.from(saved.rng, 'base64');
       tidy(() => setRngState(fromArray(new Uint8Array(rngBytes), [rngBytes.length], { dtype: 'uint8' })));
-      const { scheduler: _s, sampler: _sa, optimizer: _o, rng: _r, config: _c, ...rest } = saved;
+      const { scheduler: _s, sampler: _sa, optimizer: _o, rng: _r, config: _c, worldSize: _w, ...rest } = saved;
       Object.assign(st, rest);
       resumedFrom = saved.step;
-      metrics.truncateAfter(saved.step);
-      metrics.append({ kind: 'event', step: saved.step, event: 'resumed', from: ck.dir });
+      if (lead) metrics.truncateAfter(saved.step);
+      record({ kind: 'event', step: saved.step, event: 'resumed', from: ck.dir });
       log(`resumed from ${ck.dir} (step ${saved.step})`);
     }
   }
-  if (resumedFrom === null) {
+  if (world > 1) {
+    // Every rank must continue from the same point (the output folder is shared), and none may
+    // read a checkpoint that rank 0 is about to prune.
+    assertSameOnAllRanks('the resume point', `step ${resumedFrom ?? 0}`);
+    barrier();
+    // As DistributedDataParallel: every rank starts from rank 0's weights.
+    noGrad(() => {
+      for (const [, t] of trainable) broadcast([t], 0);
+    });
+  }
+  if (resumedFrom === null && lead) {
     rmSync(ckRoot, { recursive: true, force: true });
     rmSync(join(out, 'best'), { recursive: true, force: true });
     writeFileAtomic(metrics.path, '');
-    metrics.append({ kind: 'event', step: 0, event: 'start', config: c, totalSteps, stepsPerEpoch, device, validation: data.validationSource });
+    metrics.append({ kind: 'event', step: 0, event: 'start', config: c, totalSteps, stepsPerEpoch, device, validation: data.validationSource, worldSize: world });
   }
-  writeFileAtomic(join(out, 'config.yaml'), toYaml(c));
+  if (lead) writeFileAtomic(join(out, 'config.yaml'), toYaml(c));
 
-  const lossFn = (layout: ReturnType<typeof tripletLayout>) => (q: Tensor, p: Tensor) =>
-    infoNCELoss(q, p, layout, { scale: temperature.scale(), symmetric: T.symmetric });
+  const lossFn = (layout: TripletLayout, shard: ShardedBatch | null = null) => (q: Tensor, p: Tensor) => {
+    // Distributed: the whole global batch's embeddings, gathered with gradient, in single-process order.
+    const all = shard ? gatherBatch(q, p, shard) : { q, p };
+    return infoNCELoss(all.q, all.p, layout, { scale: temperature.scale(), symmetric: T.symmetric });
+  };
 
+  // Rank 0 computes the validation loss on the whole validation set and sends it to the others,
+  // so every rank takes the same early-stopping decision.
   const validationLoss = (): number => {
+    if (world === 1) return validationLossHere();
+    const v = lead ? validationLossHere() : Number.NaN;
+    return tidy(() => {
+      const t = tensor([v], { dtype: 'float64' });
+      broadcast([t], 0);
+      return t.item();
+    });
+  };
+
+  const validationLossHere = (): number => {
     enc.train(false);
     try {
       const vs = HybridBatchSampler.create(data.validation, samplerOptions(c, mixSeed(T.seed, 0x7a1d), 1));
@@ -278,6 +343,7 @@ async function runLoop(
   const modelTensors = (): Map<string, Tensor> => new Map(trainable);
 
   const saveBest = (step: number, loss: number): void => {
+    if (!lead) return;
     writeCheckpointDir(out, 'best', step, [
       { name: 'model.safetensors', write: (p) => saveTensors(p, modelTensors()) },
       { name: 'best.json', data: `${JSON.stringify({ step, validationLoss: loss }, null, 2)}\n` },
@@ -287,11 +353,15 @@ async function runLoop(
   let lastCheckpointStep: number | null = resumedFrom;
   let samplerStateNow = (): unknown => sampler.state();
   const saveCheckpoint = (): void => {
+    if (!lead) {
+      lastCheckpointStep = st.step;
+      return;
+    }
     const samplerState = samplerStateNow();
     if (samplerState === null) throw new Error(`internal: no sampler state captured for the checkpoint at step ${st.step}`);
     const optState = optimizer.stateDict();
     const rng = tidy(() => Buffer.from(getRngState().data<'uint8'>()).toString('base64'));
-    const state: TrainerState = { ...st, scheduler: scheduler.state(), sampler: samplerState, optimizer: optState.meta, rng, config: c };
+    const state: TrainerState = { ...st, scheduler: scheduler.state(), sampler: samplerState, optimizer: optState.meta, rng, worldSize: world, config: c };
     writeCheckpointDir(ckRoot, stepDirName(st.step), st.step, [
       { name: 'model.safetensors', write: (p) => saveTensors(p, modelTensors()) },
       { name: 'optimizer.safetensors', write: (p) => saveTensors(p, optState.tensors) },
@@ -315,20 +385,27 @@ async function runLoop(
     } else {
       st.badEvals += 1;
     }
-    metrics.append({ kind: 'validation', step: st.step, loss: v, best: st.best?.loss ?? null, bestStep: st.best?.step ?? null, badEvals: st.badEvals });
+    record({ kind: 'validation', step: st.step, loss: v, best: st.best?.loss ?? null, bestStep: st.best?.step ?? null, badEvals: st.badEvals });
     return T.patience !== null && st.badEvals >= T.patience;
   };
 
   const retrieval: RetrievalSummary[] = [];
   const runRetrieval = (label: string): void => {
     if (!retrievalSet || !c.retrievalEval) return;
+    // Rank 0 evaluates alone; the others wait, so the numbers are the single-process ones.
+    // After training the other ranks have left, so nothing waits for the final evaluation.
+    if (!lead) {
+      if (label !== 'after') barrier();
+      return;
+    }
     const r = evaluateRetrieval(model, retrievalSet, c, { progress: opts.progress });
     const file = join(out, 'retrieval', `${c.retrievalEval.task}-${label}-step${st.step}.json`);
     writeFileAtomic(file, `${JSON.stringify(r)}\n`);
     const s = { ...retrievalSummary(r, st.step, label), file };
     retrieval.push(s);
-    metrics.append({ kind: 'retrieval', ...s });
+    record({ kind: 'retrieval', ...s });
     log(`retrieval ${c.retrievalEval.task} @ step ${st.step}: Mo. ${s.mono.toFixed(3)}  Cr. ${s.cross.toFixed(3)}  Mul. ${s.multi.toFixed(3)}  rank dist. ${s.rankDistance.toFixed(1)}`);
+    if (world > 1 && label !== 'after') barrier();
   };
 
   // ---- the loop ----
@@ -341,7 +418,7 @@ async function runLoop(
   }
   const started = Date.now();
   const secondsBefore = st.seconds;
-  const progress = new Progress({ total: totalSteps, label: 'train', unit: 'step', enabled: opts.progress });
+  const progress = new Progress({ total: totalSteps, label: 'train', unit: 'step', enabled: lead ? opts.progress : false });
   progress.tick(st.step);
   let stopReason: StopReason | null = st.finished ? st.stopReason : null;
   let tokensWindow = { t: Date.now(), tokens: 0 };
@@ -353,7 +430,7 @@ async function runLoop(
   const fetchBatch = (): Fetched | null => {
     const raw = sampler.next();
     if (!raw) return null;
-    const texts = batchTexts(applyPrefixes(raw, c.model.prefixes));
+    const texts = rankTexts(applyPrefixes(raw, c.model.prefixes), world, rank);
     const ready = worker
       ? Promise.all([worker.tokenize(texts.queries, enc.limits.query), worker.tokenize(texts.passages, enc.limits.passage)])
         .then(([qr, pr]) => {
@@ -398,21 +475,31 @@ async function runLoop(
       samplerStateBeforeLookahead = willSave ? sampler.state() : null;
       if (st.step + 1 < totalSteps) lookahead = fetchBatch();
       const raw = current.raw;
-      const { queries, passages, layout } = current.texts;
+      const { queries, passages, layout, shard } = current.texts;
       const step = st.step;
-      const result = contrastiveStep(enc, queries, passages, lossFn(layout), {
+      const result = contrastiveStep(enc, queries, passages, lossFn(layout, shard), {
         miniBatch: T.miniBatch,
-        seedFor: (k) => mixSeed(T.seed, step, k),
+        // Dropout: reproducible, and different on every rank (rank r's masks are not rank 0's).
+        seedFor: world === 1 ? (k) => mixSeed(T.seed, step, k) : (k) => mixSeed(T.seed, step, k, rank + 1),
       });
+      if (world > 1) {
+        // The loss is the global batch's on every rank already; the token count is summed.
+        result.tokens = tidy(() => {
+          const t = tensor([result.tokens], { dtype: 'float64' });
+          allReduce([t], 'sum');
+          return t.item();
+        });
+      }
+      const globalBatch = raw.items.length;
       st.step += 1;
-      st.triplets += queries.length;
+      st.triplets += globalBatch;
       st.tokens += result.tokens;
       tokensWindow.tokens += result.tokens;
       if (!result.finite) {
         optimizer.zeroGrad();
         st.badSteps += 1;
         st.skippedSteps += 1;
-        metrics.append({ kind: 'skip', step: st.step, loss: result.loss, consecutive: st.badSteps });
+        record({ kind: 'skip', step: st.step, loss: result.loss, consecutive: st.badSteps });
         log(`warning: step ${st.step}: loss is ${result.loss}; step skipped (${st.badSteps}/${T.maxBadSteps} in a row)`);
         if (st.badSteps >= T.maxBadSteps) {
           stopReason = 'non-finite-loss';
@@ -421,6 +508,9 @@ async function runLoop(
         continue;
       }
       st.badSteps = 0;
+      // Each rank's gradients hold its encoder's share of the global loss's gradient (times the world
+      // size, from the gather's backward); their average is the single-process gradient.
+      if (world > 1) averageGradients(trainable.map(([, t]) => t));
       const gradNorm = T.maxGradNorm !== null ? clipGradNorm(trainable.map(([, t]) => t), T.maxGradNorm) : null;
       const lr = scheduler.lr;
       optimizer.setLr(lr);
@@ -435,8 +525,8 @@ async function runLoop(
         tokensWindow = { t: now, tokens: 0 };
       }
       const mode = describeBatch(raw);
-      metrics.append({
-        kind: 'train', step: st.step, loss: result.loss, lr, gradNorm, mode: raw.mode, batch: queries.length,
+      record({
+        kind: 'train', step: st.step, loss: result.loss, lr, gradNorm, mode: raw.mode, batch: globalBatch,
         langs: [...new Set(raw.items.flatMap((it) => [it.queryLang, it.passageLang]))].sort(),
         epoch: raw.epoch, tokens: result.tokens, temperature: temperature.value(),
       });
@@ -473,6 +563,17 @@ async function runLoop(
 
   // ---- the final model: the best validation checkpoint ----
   const bestDir = join(out, 'best');
+  if (!lead) {
+    // Rank 0 writes the final model and the summary; the others are done.
+    optimizer.dispose();
+    temperature.dispose();
+    return {
+      steps: st.step, stopReason: stopReason ?? 'completed', bestStep: st.best?.step ?? null, bestValidationLoss: st.best?.loss ?? null,
+      lastValidationLoss: st.lastValidationLoss, initialValidationLoss: st.initialValidationLoss, firstTrainLoss: st.firstTrainLoss,
+      lastTrainLoss: st.lastTrainLoss, skippedSteps: st.skippedSteps, triplets: st.triplets, tokens: st.tokens,
+      seconds: secondsBefore + (Date.now() - started) / 1000, finalDir: join(out, 'final'), resumedFrom, retrieval,
+    };
+  }
   if (st.best && existsSync(bestDir) && verifyCheckpointDir(bestDir).ok) {
     const w = loadTensors(join(bestDir, 'model.safetensors'));
     noGrad(() => {
