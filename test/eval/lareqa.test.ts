@@ -62,14 +62,28 @@ function tfidfScorer(ds: LareqaDataset): ScoreBlock {
   };
 }
 
-test('LAReQA relevant sentences: answer span overlap, clear errors for malformed files', () => {
-  const para = (breaks: number[][], start: number, text: string) => ({
-    data: [{ title: 't', paragraphs: [{ context: 'Aaaa bbb. Ccc dd. Ee.', sentences: ['Aaaa bbb.', 'Ccc dd.', 'Ee.'], sentence_breaks: breaks, qas: [{ id: 'x', question: 'q?', answers: [{ answer_start: start, text }] }] }] }],
+test('LAReQA relevant sentences: XTREME\'s start rule by default, the overlap rule on request, clear errors for malformed files', () => {
+  const para = (breaks: number[][], start: number, text: string, context = 'Aaaa bbb. Ccc dd. Ee.', sentences = ['Aaaa bbb.', 'Ccc dd.', 'Ee.']) => ({
+    data: [{ title: 't', paragraphs: [{ context, sentences, sentence_breaks: breaks, qas: [{ id: 'x', question: 'q?', answers: [{ answer_start: start, text }] }] }] }],
   });
   const breaks = [[0, 9], [10, 17], [18, 21]];
   assert.deepEqual(parseLareqaFile(para(breaks, 10, 'Ccc'), 'en', 'f').questions[0]!.answers, [1]);
-  // an answer crossing a sentence break is relevant in both sentences
-  assert.deepEqual(parseLareqaFile(para(breaks, 5, 'bbb. Ccc'), 'en', 'f').questions[0]!.answers, [0, 1]);
+  assert.deepEqual(parseLareqaFile(para(breaks, 10, 'Ccc'), 'en', 'f', 'overlap').questions[0]!.answers, [1]);
+  // an answer crossing a sentence break: start rule = the sentence holding answer_start; overlap = both
+  const crossing = parseLareqaFile(para(breaks, 5, 'bbb. Ccc'), 'en', 'f');
+  assert.deepEqual(crossing.questions[0]!.answers, [0]);
+  assert.equal(crossing.rulesDiffer, 1);
+  assert.deepEqual(parseLareqaFile(para(breaks, 5, 'bbb. Ccc'), 'en', 'f', 'overlap').questions[0]!.answers, [0, 1]);
+  // XTREME marks candidates by text: a repeated answer sentence is relevant wherever it occurs in the paragraph
+  const dup = parseLareqaFile(para([[0, 3], [4, 7], [8, 11]], 4, 'Ab', 'Ab. Ab. Cd.', ['Ab.', 'Ab.', 'Cd.']), 'en', 'f');
+  assert.deepEqual(dup.questions[0]!.answers, [0, 1]);
+  assert.equal(dup.rulesDiffer, 1);
+  // answer_start between sentences: XTREME skips the question; the overlap rule finds no sentence and says so
+  const gap = parseLareqaFile(para(breaks, 9, ' '), 'en', 'f');
+  assert.equal(gap.questions.length, 0);
+  assert.equal(gap.skipped, 1);
+  assert.equal(gap.candidates.length, 3);
+  assert.throws(() => parseLareqaFile(para(breaks, 9, ' '), 'en', 'f.json', 'overlap'), /f\.json: data\[0\]\.paragraphs\[0\]\.qas\[0\]\.answers\[0\]\.answer_start: expected an offset inside a sentence/);
   assert.throws(() => parseLareqaFile(para([[0, 9], [10, 17]], 10, 'C'), 'en', 'f.json'), /f\.json: data\[0\]\.paragraphs\[0\]\.sentence_breaks: expected one break per sentence/);
   assert.throws(() => parseLareqaFile({ data: [{ paragraphs: [{ context: 'a' }] }] }, 'en', 'g.json'), /g\.json: data\[0\]\.paragraphs\[0\]\.sentences: expected an array/);
   assert.throws(() => loadLareqa('xquad-r', ['xx']), /xquad-r has no language 'xx'/);
