@@ -151,3 +151,19 @@ test('MLQA-R end to end: 7/42/7 settings, queries per language, cross-lingual on
   }
   assert.equal(res.settings.find((s) => s.query === 'ar' && s.pool === 'de')!.numQueries, res.settings.find((s) => s.query === 'de' && s.pool === 'ar')!.numQueries);
 });
+
+test('XTREME\'s start rule and the overlap rule differ for the questions the issue counts (XQuAD-R en 3, de 8, zh 11; MLQA-R en 2)', { skip: !hasData('xquad-r', 'en.json') && 'no shared data' }, () => {
+  const differ = (task: 'xquad-r' | 'mlqa-r', langs: string[]) => Object.fromEntries(loadLareqa(task, langs).languages.map((l) => [l.lang, l.rulesDiffer]));
+  assert.deepEqual(differ('xquad-r', ['en', 'de', 'zh']), { en: 3, de: 8, zh: 11 });
+  assert.deepEqual(differ('mlqa-r', ['en']), { en: 2 });
+  // the rules pick different sentences only there: every other question has the same single relevant sentence
+  const start = loadLareqa('xquad-r', ['zh']).languages[0]!;
+  const overlap = loadLareqa('xquad-r', ['zh'], undefined, { relevance: 'overlap' }).languages[0]!;
+  let changed = 0;
+  start.questions.forEach((q, i) => {
+    assert.equal(q.answers.length, 1);
+    if (q.answers.join() !== overlap.questions[i]!.answers.join()) changed++;
+  });
+  assert.equal(changed, 11);
+  assert.equal(start.skipped, 0);
+});
