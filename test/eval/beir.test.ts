@@ -161,3 +161,66 @@ test('beir --dataset mrtydi end to end on the sample docs with a model: run file
   assert.equal(res.seenUnseen!.groups.languages!.unseen, null);
   assert.ok(Object.keys(res.data.sha256).some((k) => k.startsWith('corpus:')));
 });
+
+test('XOR-TyDi token-budget answer recall: tokens, budget cut, substring match (hand-computed)', async () => {
+  const { xorTokens, answerInTokenBudget, passageHasAnswer } = await import('../../src/eval/tasks/xorTydi.js');
+  assert.deepEqual(xorTokens("Portland, Oregon's 1,000 people (est.)"), ['Portland', ',', "Oregon's", '1,000', 'people', '(', 'est', '.', ')']);
+  const ranked = ['a b c d', 'e f Portland , Oregon', 'x'];
+  assert.equal(answerInTokenBudget(['Portland'], ranked, 4), 0); // only 'a b c d' fits
+  assert.equal(answerInTokenBudget(['Portland'], ranked, 7), 1);
+  assert.equal(answerInTokenBudget(['f Portland'], ranked, 7), 1); // the budget spans passages, joined by spaces
+  assert.equal(answerInTokenBudget(['portland'], ranked, 100), 0); // case-sensitive, as the official script
+  assert.equal(passageHasAnswer(['Portland, Oregon'], 'in Portland, Oregon.'), true); // answers are tokenized too
+  assert.equal(passageHasAnswer(['Port'], 'in Portland, Oregon.'), false); // whole tokens only
+  assert.equal(answerInTokenBudget(['e f'], ranked, 100), 1);
+});
+
+test('beir --dataset xor-tydi with --embeddings and a DPR TSV corpus: answers judge the run, trec metrics equal polyret score on the written files', { skip: !hasData('xor_tydi') && 'no shared data' }, async () => {
+  const { loadXorTydiDev } = await import('../../src/eval/tasks/xorTydi.js');
+  const ds = loadXorTydiDev('te', dataDir());
+  const qids = [...ds.queries.keys()];
+  assert.equal(qids.length, 238); // te has no yes/no-only question (182 of the 2,110 dev questions are, and are dropped)
+  // one passage per question holding its first answer (even questions only), plus 200 distractors
+  const rows: string[] = ['id\ttext\ttitle'];
+  const docs: string[] = [];
+  qids.forEach((q, i) => {
+    if (i % 2 === 0) {
+      docs.push(`p${i}`);
+      rows.push(`p${i}\t"The answer is ${ds.answers!.get(q)![0]!.replace(/"/g, '""')} indeed."\tT${i}`);
+    }
+  });
+  for (let j = 0; j < 200; j++) {
+    docs.push(`n${j}`);
+    rows.push(`n${j}\tnothing to see here ${j}\tN${j}`);
+  }
+  const corpus = join(dir, 'xor-en.tsv');
+  writeFileSync(corpus, rows.join('\n') + '\n');
+  const dim = 8;
+  const rnd = lcg(21);
+  const dvec = new Map(docs.map((d) => [d, Array.from({ length: dim }, () => rnd())]));
+  const ids = docs.map((d) => `d/${d}`);
+  const flat = docs.flatMap((d) => dvec.get(d)!);
+  qids.forEach((q, i) => {
+    ids.push(`q/${q}`);
+    const v = i % 2 === 0 ? dvec.get(`p${i}`)! : Array.from({ length: dim }, () => 0);
+    for (let d = 0; d < dim; d++) flat.push(v[d]! * 3 + 0.1 * rnd());
+  });
+  const emb = join(dir, 'xor.safetensors');
+  writeEmbeddings(emb, ids, Float32Array.from(flat), dim);
+  const out = join(dir, 'xor.json');
+  const r = polyret('eval', '--task', 'beir', '--dataset', 'xor-tydi', '--lang', 'te', '--embeddings', emb, '--corpus', corpus, '--out', out, '--similarity', 'cosine', '-m', 'R@2kt', '-m', 'R@5kt', '-m', 'RR@10', '-m', 'P@1');
+  assert.equal(r.status, 0, r.stderr);
+  const b = (JSON.parse(readFileSync(out, 'utf8')) as EvalResults).beir!;
+  assert.equal(b.dataset, 'xor-tydi-retrieve-dev-te');
+  assert.equal(b.numQueries, qids.length);
+  // even questions find their own passage first (an answer may also occur by chance in a distractor: none here)
+  const evenHits = qids.filter((_, i) => i % 2 === 0).length;
+  assert.ok(b.metrics['R@2kt']! >= evenHits / qids.length - 1e-12, String(b.metrics['R@2kt']));
+  assert.ok(b.metrics['R@5kt']! >= b.metrics['R@2kt']!);
+  const s = JSON.parse(polyret('score', '--qrels', b.answerQrelsFile!, '--run', b.runFile!, '-m', 'RR@10', '-m', 'P@1', '--complete', '--json').stdout) as { metrics: Record<string, number> };
+  for (const m of ['RR@10', 'P@1']) assert.ok(Math.abs(s.metrics[m]! - b.metrics[m]!) < 1e-12, `${m}: ${s.metrics[m]} vs ${b.metrics[m]}`);
+  assert.ok(b.metrics['P@1']! >= evenHits / qids.length - 1e-12);
+  const noCorpus = polyret('eval', '--task', 'beir', '--dataset', 'xor-tydi', '--lang', 'te', '--embeddings', emb, '--out', join(dir, 'x.json'));
+  assert.equal(noCorpus.status, 1);
+  assert.match(noCorpus.stderr, /supply the English passages with --corpus FILE/);
+});

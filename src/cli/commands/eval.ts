@@ -32,10 +32,13 @@ model and data sha256 fingerprints); prints the paper's tables. See docs/evaluat
   --run-dir DIR           MIRACL / BEIR: write TREC run files here, checkable with trec_eval or polyret score
                           (beir default: the folder of --out)
   --dataset D             beir: a BEIR folder (corpus.jsonl[.gz], queries.jsonl, qrels/<split>.tsv), or an adapter:
-                          mrtydi (Mr.TyDi v1.1 from <data>/mrtydi, one --lang; passages via --corpus)
-  --split S               beir: qrels split (default test; Mr.TyDi: train, dev, test)
+                          mrtydi (Mr.TyDi v1.1 from <data>/mrtydi, one --lang; passages via --corpus), or
+                          xor-tydi (XOR-Retrieve dev, one --lang of ar bn fi ja ko ru te; English passages via
+                          --corpus: DPR's psgs_w100.tsv or JSONL, needed with --embeddings too)
+  --split S               beir: qrels split (default test; Mr.TyDi: train, dev, test; XOR-TyDi: dev)
   -m, --metric NAME       beir: any polyret score measure (repeatable; default nDCG@10 R@100; a folder named msmarco
-                          with --split dev: RR@10 nDCG@10 R@100; Mr.TyDi adds RR@100)
+                          with --split dev: RR@10 nDCG@10 R@100; Mr.TyDi adds RR@100); XOR-TyDi also R@<n>kt
+                          (answer in the first n thousand tokens; default R@2kt R@5kt)
   --k N                   beir: retrieval depth (default max(100, deepest metric cutoff))
   --keep-identical-ids    beir: keep a retrieved document whose id equals the query id (BEIR drops it by default)
   --device cpu|cuda       where scores are computed (default cpu)
@@ -83,10 +86,11 @@ const command: Command = {
     const mapAt = (values['map-at'] ?? []).map((k) => intFlag('map-at', k));
     const batchSize = intFlag('batch-size', values['batch-size']);
     const k = values.k === undefined ? undefined : intFlag('k', values.k);
-    if (task === 'beir' && !values.dataset) throw new UsageError(`--task beir needs --dataset (a BEIR folder, or mrtydi)\n\n${usage}`);
+    if (task === 'beir' && !values.dataset) throw new UsageError(`--task beir needs --dataset (a BEIR folder, mrtydi or xor-tydi)\n\n${usage}`);
     if (values.metric) {
       const { parseMetric } = await import('../../eval/metrics/metricSpec.js');
       for (const m of values.metric) {
+        if (/^R@\d+kt$/.test(m)) continue;
         try {
           parseMetric(m);
         } catch (err) {

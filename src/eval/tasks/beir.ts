@@ -12,10 +12,14 @@ export interface BeirDataset {
   name: string;
   /** Query language (ISO 639-1), for seen / unseen averages. */
   language: string;
+  /** The judgement split (`test`, `dev`, ...). */
+  split: string;
   /** qid → text, in file order: only queries that have judgements, as BEIR's loader keeps them. */
   queries: Map<string, string>;
   /** Judgements (TREC: qid → docid → grade). Adapters without graded qrels (XOR-TyDi) judge the run instead. */
   qrels: Qrels;
+  /** XOR-TyDi: answer strings per query; retrieved passages are judged by them (see src/eval/tasks/xorTydi.ts). */
+  answers?: Map<string, string[]>;
   /** The corpus file, when one is known (the folder's own, or `--corpus`). */
   corpus?: string;
   /** What to give when the corpus is missing (for the error message). */
@@ -42,6 +46,11 @@ export interface BeirResults {
   corpus: { source: 'file' | 'embeddings'; path: string; documents: number };
   /** BEIR drops a document whose id equals the query's (ArguAna, Quora): so do we, when true. */
   ignoreIdenticalIds: boolean;
+  /**
+   * XOR-TyDi: the judgements made from the answers (every retrieved passage, 1 when it holds an answer, else 0),
+   * written in TREC format so `polyret score --qrels FILE --run RUN --complete` gives the trec metrics above.
+   */
+  answerQrelsFile?: string;
 }
 
 /** BEIR's defaults, and MS MARCO's dev-set measure. */
@@ -115,6 +124,7 @@ export function loadBeirFolder(dir: string, split = 'test', opts: { corpus?: str
   return {
     name,
     language: opts.language ?? 'en',
+    split,
     queries,
     qrels,
     ...(opts.corpus ?? own ? { corpus: opts.corpus ?? own } : {}),

@@ -29,9 +29,13 @@ const TEXT_KEYS = ['text', 'contents'] as const;
  * `{"_id", "title", "text"}`, MIRACL / Mr.TyDi `{"docid", "title", "text"}`, Anserini / Pyserini `{"id", "contents"}`.
  * The id is the first of `_id`, `docid`, `id` present (string or number), the text the first of `text`, `contents`;
  * `title` is optional. A malformed line is an error naming the file and line; a document id seen twice too, since
- * a run file cannot hold it twice.
+ * a run file cannot hold it twice. A `.tsv` / `.tsv.gz` file is read as DPR's passage TSV (see readDprTsv).
  */
 export async function* readCorpus(path: string): AsyncGenerator<CorpusDocument> {
+  if (/\.tsv(\.gz)?$/.test(path)) {
+    yield* readDprTsv(path);
+    return;
+  }
   const seen = new Set<string>();
   for await (const { line, n } of readTextLines(path)) {
     if (line.trim() === '') continue;
@@ -58,6 +62,29 @@ export async function* readCorpus(path: string): AsyncGenerator<CorpusDocument> 
     if (seen.has(docid)) throw new Error(`${path}:${n}: document id '${docid}' appears twice`);
     seen.add(docid);
     yield { docid, title, text };
+  }
+}
+
+/**
+ * DPR's passage TSV (`psgs_w100.tsv`, XOR-Retrieve's English corpus): a header `id<TAB>text<TAB>title`, then one
+ * passage per line; quoted fields (DPR writes the text in double quotes, `""` for a quote) are unquoted.
+ */
+async function* readDprTsv(path: string): AsyncGenerator<CorpusDocument> {
+  const unquote = (f: string) => (f.length >= 2 && f.startsWith('"') && f.endsWith('"') ? f.slice(1, -1).replace(/""/g, '"') : f);
+  const seen = new Set<string>();
+  for await (const { line, n } of readTextLines(path)) {
+    if (line.trim() === '') continue;
+    const f = line.split('\t');
+    if (n === 1) {
+      if (f[0] !== 'id' || f[1] !== 'text' || f[2] !== 'title') throw new Error(`${path}:1: expected DPR's header 'id<TAB>text<TAB>title'`);
+      continue;
+    }
+    if (f.length !== 3) throw new Error(`${path}:${n}: expected 3 tab-separated fields (id, text, title), got ${f.length}`);
+    const docid = f[0]!.trim();
+    if (!docid || /\s/.test(docid)) throw new Error(`${path}:${n}: document id must be a non-empty word`);
+    if (seen.has(docid)) throw new Error(`${path}:${n}: document id '${docid}' appears twice`);
+    seen.add(docid);
+    yield { docid, text: unquote(f[1]!), title: unquote(f[2]!) };
   }
 }
 

@@ -40,6 +40,7 @@ export function loadMrTydi(lang: string, split: string, dir: string, corpus?: st
   return {
     name: `mrtydi-v1.1-${lang}-${split}`,
     language: lang,
+    split,
     queries,
     qrels,
     ...(corpus ? { corpus } : {}),
