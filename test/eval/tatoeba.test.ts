@@ -142,5 +142,7 @@ test('eval --task tatoeba --model: seen / unseen from the folder\'s training lan
   assert.match(md, /\| tzl \|  \| Talossan \| 104 \|/);
   assert.match(md, /\| languages \| unseen \| 1 \|/);
   assert.ok(existsSync(join(dir, 'report', 'summary.csv')));
+  const svg = readFileSync(join(dir, 'report', 'tatoeba-model.svg'), 'utf8');
+  assert.equal((svg.match(/<rect x="\d+" y="\d+" width="44"/g) ?? []).length, 4); // 2 directions × 2 languages
   assert.equal(polyret('eval', '--task', 'tatoeba', '--lang', 'xx', '--model', model).status, 1);
 });

@@ -119,6 +119,20 @@ export async function buildReport(results: readonly EvalResults[], opts: ReportO
     if (rel) md.push(`Relevance rule: \`${r.lareqa!.relevance!.rule}\`.`, '', toMarkdown(rel), '');
     const rd = rankDistanceTable(r);
     if (rd) md.push('Language bias (rank distance in the multilingual pool; lower is less biased):', '', toMarkdown(rd), '');
+    if (r.tatoeba) {
+      // The per-language accuracies as a picture: the two directions down, languages across, one colour scale 0–1.
+      const t = r.tatoeba;
+      const base = `tatoeba-${safe(r.name)}`;
+      const svg = heatmapSvg(
+        ['xx→en', 'en→xx'],
+        t.order,
+        [t.order.map((l) => t.languages[l]!.xx2en), t.order.map((l) => t.languages[l]!.en2xx)],
+        { title: `${r.name}: Tatoeba accuracy@1`, rowLabel: 'direction', colLabel: 'language (LASER code)', min: 0, max: 1 },
+      );
+      write(`${base}.svg`, svg);
+      if (opts.png !== false) write(`${base}.png`, await svgToPng(svg));
+      md.push(`![${r.name} Tatoeba accuracy](${base}.svg)`, '');
+    }
     const mt = matrixTable(r);
     if (mt && r.lareqa) {
       const base = `${safe(r.name)}`;
