@@ -54,7 +54,8 @@ for (const c of fixture.cases) {
     writeEmbeddings(path, ids, rows, dim);
     const file = new EmbeddingsFile(path);
     try {
-      const res = await runEval({ task: c.task, languages: c.languages, source: { kind: 'embeddings', file }, progress: false });
+      // Training languages given directly (a model folder's polyret_training.json supplies them with --model).
+      const res = await runEval({ task: c.task, languages: c.languages, source: { kind: 'embeddings', file }, progress: false, trainingLanguages: ['en', 'de'] });
       const lq = res.lareqa!;
       assert.equal(lq.settings.length, Object.keys(c.settings).length);
       for (const s of lq.settings) {
@@ -66,6 +67,16 @@ for (const c of fixture.cases) {
       for (const kind of ['mono', 'cross', 'multi'] as const) {
         assert.ok(Math.abs(lq.summary[kind].metrics.mAP! - c.summary[kind]) < 1e-5, `${kind}: ${lq.summary[kind].metrics.mAP} vs ${c.summary[kind]}`);
       }
+      // seen = both languages trained (X→all: X trained); the averages are over those settings
+      const g = res.seenUnseen!.groups;
+      assert.deepEqual(g.mono!.seen!.items, ['en→en', 'de→de']);
+      assert.deepEqual(g.mono!.unseen!.items, ['zh→zh']);
+      assert.deepEqual(g.cross!.seen!.items, ['en→de', 'de→en']);
+      assert.deepEqual(g.cross!.unseen!.items, ['en→zh', 'de→zh', 'zh→en', 'zh→de']);
+      assert.deepEqual(g.multi!.seen!.items, ['en→all', 'de→all']);
+      const m = (k: string) => c.settings[k]!.mAP;
+      assert.ok(Math.abs(g.cross!.seen!.metrics.mAP! - (m('en→de') + m('de→en')) / 2) < 1e-5);
+      assert.ok(Math.abs(g.mono!.unseen!.metrics.mAP! - m('zh→zh')) < 1e-5);
     } finally {
       file.close();
     }
