@@ -1,6 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { rename } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
+import { outputError, registerTemp, releaseTemp } from '../util/outputWriter.js';
 import { candidateText, loadLareqa, type CandidateText } from './tasks/lareqaData.js';
 import { loadMiraclDev, MIRACL_LANGUAGES, passageText, readMiraclCorpus } from './tasks/miracl.js';
 
@@ -11,10 +12,25 @@ import { loadMiraclDev, MIRACL_LANGUAGES, passageText, readMiraclCorpus } from '
  */
 export async function exportTexts(task: 'xquad-r' | 'mlqa-r' | 'miracl', languages: string[], path: string, mode: CandidateText, corpus?: string): Promise<number> {
   const tmp = `${path}.${process.pid}.tmp`;
+  registerTemp(tmp);
+  try {
+    return await exportTo(tmp, task, languages, path, mode, corpus);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw (err as NodeJS.ErrnoException).code ? outputError(path, err) : err;
+  } finally {
+    releaseTemp(tmp);
+  }
+}
+
+async function exportTo(tmp: string, task: 'xquad-r' | 'mlqa-r' | 'miracl', languages: string[], path: string, mode: CandidateText, corpus?: string): Promise<number> {
   const out = createWriteStream(tmp);
+  let failed: Error | null = null;
+  out.on('error', (e) => { failed = e; });
   let n = 0;
   const write = async (id: string, text: string, kind: 'query' | 'passage') => {
     n++;
+    if (failed) throw failed;
     if (!out.write(`${JSON.stringify({ id, text, kind })}\n`)) await once(out, 'drain');
   };
   if (task === 'miracl') {
@@ -31,6 +47,7 @@ export async function exportTexts(task: 'xquad-r' | 'mlqa-r' | 'miracl', languag
   }
   out.end();
   await once(out, 'finish');
+  if (failed) throw failed;
   await rename(tmp, path);
   return n;
 }

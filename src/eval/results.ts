@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { LareqaResults } from './tasks/lareqaProtocol.js';
+import { evalResultsSchema } from './resultsSchema.js';
+import { parseJsonFile, parseWithSchema } from '../util/schema.js';
 
 /** One MIRACL language's scores: means and per-query values (trec_eval -c averaging). */
 export interface MiraclLanguageResult {
@@ -37,18 +39,19 @@ export interface EvalResults {
   miracl?: MiraclResults;
 }
 
-/** Reads and checks a results file. */
+/** Reads and checks a results file against its schema (src/eval/resultsSchema.ts); errors name the file and field. */
 export function readResults(path: string): EvalResults {
-  let obj: unknown;
+  let text: string;
   try {
-    obj = JSON.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new Error(`${path}: ${(err as Error).message}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(`cannot read ${path}: ${code === 'EISDIR' ? 'it is a folder, not a results file' : code === 'ENOENT' ? 'no such file' : (err as Error).message}${code ? ` (${code})` : ''}`);
   }
-  const r = obj as Partial<EvalResults>;
-  if (r?.format !== 'polyret-eval-results') throw new Error(`${path}: not a polyret results file (field 'format' must be 'polyret-eval-results')`);
-  if (r.version !== 1) throw new Error(`${path}: results version ${String(r.version)} is not supported (expected 1)`);
-  if (r.task === 'miracl' ? !r.miracl : !r.lareqa) throw new Error(`${path}: task '${String(r.task)}' without its '${r.task === 'miracl' ? 'miracl' : 'lareqa'}' section`);
-  if (typeof r.name !== 'string') throw new Error(`${path}: field 'name' must be a string`);
-  return r as EvalResults;
+  const obj = parseJsonFile(text, path);
+  const o = obj as { format?: unknown; version?: unknown } | null;
+  // The two fields that say what the file is get their own messages: the common mistake is another JSON file.
+  if (typeof o !== 'object' || o === null || o.format !== 'polyret-eval-results') throw new Error(`${path}: not a polyret results file (field 'format' must be 'polyret-eval-results')`);
+  if (o.version !== 1) throw new Error(`${path}: results version ${String(o.version)} is not supported (expected 1)`);
+  return parseWithSchema(evalResultsSchema, obj, path) as EvalResults;
 }

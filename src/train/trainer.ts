@@ -130,6 +130,7 @@ function configKey(c: TrainConfig): string {
 }
 
 const fmt = (x: number | null, d = 4) => (x === null ? '-' : x.toFixed(d));
+const na3 = (x: number | null) => (x === null ? 'n/a' : x.toFixed(3));
 
 /** Runs (or resumes) a training run; see the module comment. */
 export async function train(opts: TrainOptions): Promise<TrainSummary> {
@@ -328,7 +329,7 @@ async function runLoop(
     const s = { ...retrievalSummary(r, st.step, label), file };
     retrieval.push(s);
     metrics.append({ kind: 'retrieval', ...s });
-    log(`retrieval ${c.retrievalEval.task} @ step ${st.step}: Mo. ${s.mono.toFixed(3)}  Cr. ${s.cross.toFixed(3)}  Mul. ${s.multi.toFixed(3)}  rank dist. ${s.rankDistance.toFixed(1)}`);
+    log(`retrieval ${c.retrievalEval.task} @ step ${st.step}: Mo. ${na3(s.mono)}  Cr. ${na3(s.cross)}  Mul. ${na3(s.multi)}  rank dist. ${s.rankDistance.toFixed(1)}`);
   };
 
   // ---- the loop ----

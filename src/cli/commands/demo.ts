@@ -22,12 +22,12 @@ Data comes from ${'`'}../shared/data${'`'} or POLYRET_DATA. MLQA-R is CC BY-NC 4
   --quiet          no progress bars
 `;
 
-const f3 = (x: number) => x.toFixed(3);
+const f3 = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : x.toFixed(3));
 
 function table(rows: Array<[string, LareqaResults]>): string {
   const header = ['model', 'Mo. mAP', 'Cr. mAP', 'Mul. mAP', 'rank dist.'];
   const body = rows.map(([name, r]) => [
-    name, f3(r.summary.mono.metrics.mAP!), f3(r.summary.cross.metrics.mAP!), f3(r.summary.multi.metrics.mAP!), r.rankDistance.macro.toFixed(1),
+    name, f3(r.summary.mono.metrics.mAP), f3(r.summary.cross.metrics.mAP), f3(r.summary.multi.metrics.mAP), r.rankDistance.macro.toFixed(1),
   ]);
   const w = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');

@@ -1,6 +1,8 @@
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
-import { writeFileAtomic } from '../../util/atomicWrite.js';
+import { checkOutputFile, checkOutputFolder, writeOutputFile } from '../../util/outputWriter.js';
+import { checkDevice } from '../device.js';
+import { parseLanguage } from '../../data/languages.js';
 import { intFlag, parseFlags } from '../flags.js';
 
 const usage = `Usage: polyret eval --task xquad-r|mlqa-r|miracl (--embeddings FILE | --model DIR) [options]
@@ -49,16 +51,24 @@ const command: Command = {
     }, usage);
     const task = values.task;
     if (task !== 'xquad-r' && task !== 'mlqa-r' && task !== 'miracl') throw new UsageError(`--task must be xquad-r, mlqa-r or miracl\n\n${usage}`);
-    const languages = (values.lang ?? []).flatMap((l) => l.split(',')).map((l) => l.trim()).filter(Boolean);
+    // Canonical codes (deu → de), as the readers give them, so --lang deu selects the German files.
+    const languages = (values.lang ?? []).flatMap((l) => l.split(',')).map((l) => l.trim()).filter(Boolean).map((l) => {
+      try {
+        return parseLanguage(l, '--lang');
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+    });
     if (values.similarity !== 'ip' && values.similarity !== 'cosine') throw new UsageError(`--similarity must be ip or cosine, got '${values.similarity}'`);
     const ct = values['candidate-text'];
     if (ct !== 'sentence' && ct !== 'sentence+context') throw new UsageError(`--candidate-text must be sentence or sentence+context, got '${ct}'`);
     const mapAt = (values['map-at'] ?? []).map((k) => intFlag('map-at', k));
     const batchSize = intFlag('batch-size', values['batch-size']);
     const device = values.device;
-    if (device !== 'cpu' && !/^cuda(:\d+)?$/.test(device)) throw new UsageError(`--device must be cpu or cuda[:N], got '${device}'`);
+    await checkDevice(device);
 
     if (values['export-texts']) {
+      checkOutputFile(values['export-texts']);
       const { exportTexts } = await import('../../eval/exportTexts.js');
       const n = await exportTexts(task, languages, values['export-texts'], ct, values.corpus);
       process.stderr.write(`wrote ${n} texts to ${values['export-texts']}\n`);
@@ -66,6 +76,10 @@ const command: Command = {
     }
     if (!values.embeddings === !values.model) throw new UsageError(`give exactly one of --embeddings FILE or --model DIR\n\n${usage}`);
 
+    // Every target is checked before the work: a folder given as --out fails now, not after the evaluation.
+    const out = values.out ?? `results-${task}.json`;
+    checkOutputFile(out);
+    if (values['run-dir']) checkOutputFolder(values['run-dir'], { existing: () => true });
     const { runEval } = await import('../../eval/runEval.js');
     const { EmbeddingsFile } = await import('../../eval/embeddings.js');
     const { summaryTable, rankDistanceTable, matrixTable, toText } = await import('../../eval/report/tables.js');
@@ -92,8 +106,7 @@ const command: Command = {
         corpus: values.corpus,
         runDir: values['run-dir'],
       });
-      const out = values.out ?? `results-${task}.json`;
-      writeFileAtomic(out, `${JSON.stringify(results)}\n`);
+      writeOutputFile(out, `${JSON.stringify(results)}\n`);
       const parts = [`${results.name} on ${task}`, toText(summaryTable(results))];
       const rd = rankDistanceTable(results);
       if (rd) parts.push(toText(rd));

@@ -3,6 +3,8 @@ import { UsageError } from '../command.js';
 import { ConfigError, loadTrainConfig } from '../../train/config.js';
 import { intFlag, parseFlags } from '../flags.js';
 
+const na3 = (x: number | null) => (x === null ? 'n/a' : x.toFixed(3));
+
 const usage = `Usage: polyret train --config FILE [--output DIR] [--resume] [--max-steps N] [--set key=value ...]
 
 Fine-tunes a multilingual dual encoder with InfoNCE on hybrid (or mono / cross-lingual) batches
@@ -58,7 +60,7 @@ const command: Command = {
       `finished: ${s.stopReason} after ${s.steps} steps (${s.triplets} triplets, ${(s.seconds / 60).toFixed(1)} min, ${(s.triplets / Math.max(1e-9, s.seconds)).toFixed(1)} triplets/s)`,
       `train loss: ${s.firstTrainLoss?.toFixed(4) ?? '-'} → ${s.lastTrainLoss?.toFixed(4) ?? '-'}${s.skippedSteps ? ` (${s.skippedSteps} steps skipped: non-finite loss)` : ''}`,
       `validation loss: ${s.initialValidationLoss !== null ? `untrained ${s.initialValidationLoss.toFixed(4)}, ` : ''}best ${s.bestValidationLoss?.toFixed(4) ?? '-'} at step ${s.bestStep ?? '-'}, last ${s.lastValidationLoss?.toFixed(4) ?? '-'}`,
-      ...s.retrieval.map((r) => `${r.task} ${r.label} (step ${r.step}): Mo. ${r.mono.toFixed(3)}  Cr. ${r.cross.toFixed(3)}  Mul. ${r.multi.toFixed(3)}  rank dist. ${r.rankDistance.toFixed(1)}`),
+      ...s.retrieval.map((r) => `${r.task} ${r.label} (step ${r.step}): Mo. ${na3(r.mono)}  Cr. ${na3(r.cross)}  Mul. ${na3(r.multi)}  rank dist. ${r.rankDistance.toFixed(1)}`),
       `final model: ${s.finalDir}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);

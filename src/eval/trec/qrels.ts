@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readInputText } from '../../util/inputFile.js';
 import { trecFields } from './fields.js';
 
 /** qid → (docid → grade), in order of first appearance. */
@@ -22,5 +22,5 @@ export function parseQrels(text: string, source = 'qrels'): Qrels {
 }
 
 export function readQrels(path: string): Qrels {
-  return parseQrels(readFileSync(path, 'utf8'), path);
+  return parseQrels(readInputText(path, 'qrels'), path);
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readInputText } from '../../util/inputFile.js';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
 import { rankTrec } from '../metrics/rankRun.js';
 import { trecFields } from './fields.js';
@@ -35,7 +35,7 @@ export function parseRun(text: string, source = 'run'): Run {
 }
 
 export function readRun(path: string): Run {
-  return parseRun(readFileSync(path, 'utf8'), path);
+  return parseRun(readInputText(path, 'run'), path);
 }
 
 /**

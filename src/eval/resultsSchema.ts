@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+/**
+ * The schema of a results file (`polyret eval` writes it, `polyret report` reads it back). Every number the report
+ * formats must be a number, so a hand-edited or damaged file is refused with its field named, instead of failing
+ * later as "x.toFixed is not a function".
+ */
+const metricValues = z.record(z.string(), z.number());
+const perQuery = z
+  .object({ qids: z.array(z.string()), values: z.record(z.string(), z.array(z.number())) })
+  .refine((p) => Object.values(p.values).every((v) => v.length === p.qids.length), { message: 'every per-query value list must have one value per qid' });
+
+const setting = z.object({
+  kind: z.enum(['mono', 'cross', 'multi']),
+  query: z.string(),
+  pool: z.string(),
+  numQueries: z.number().int().nonnegative(),
+  poolSize: z.number().int().nonnegative(),
+  metrics: metricValues,
+  perQuery,
+});
+
+const group = z.object({ settings: z.number().int().nonnegative(), metrics: z.record(z.string(), z.number().nullable()) });
+
+export const lareqaResultsSchema = z.object({
+  task: z.string(),
+  languages: z.array(z.string()),
+  poolSizes: z.record(z.string(), z.number()),
+  queryCounts: z.record(z.string(), z.number()),
+  settings: z.array(setting),
+  summary: z.object({ mono: group, cross: group, multi: group }),
+  matrix: z
+    .object({ languages: z.array(z.string()), mAP: z.array(z.array(z.number())) })
+    .refine((m) => m.mAP.length === m.languages.length && m.mAP.every((r) => r.length === m.languages.length), { message: 'mAP must be a languages × languages matrix' }),
+  rankDistance: z.object({ perLanguage: z.record(z.string(), z.number()), macro: z.number(), max: z.number() }),
+});
+
+const miraclLanguage = z.object({
+  numQueries: z.number().int().nonnegative(),
+  metrics: metricValues,
+  perQuery,
+  runFile: z.string().optional(),
+});
+
+export const miraclResultsSchema = z.object({
+  languages: z.array(z.string()),
+  perLanguage: z.record(z.string(), miraclLanguage),
+  macro: metricValues,
+});
+
+export const evalResultsSchema = z
+  .object({
+    format: z.literal('polyret-eval-results'),
+    version: z.literal(1),
+    name: z.string(),
+    task: z.enum(['xquad-r', 'mlqa-r', 'miracl']),
+    createdAt: z.string(),
+    config: z.record(z.string(), z.unknown()),
+    model: z.object({ source: z.enum(['embeddings', 'model']), path: z.string(), sha256: z.record(z.string(), z.string()) }),
+    data: z.object({ dir: z.string(), sha256: z.record(z.string(), z.string()) }),
+    lareqa: lareqaResultsSchema.optional(),
+    miracl: miraclResultsSchema.optional(),
+  })
+  .superRefine((r, ctx) => {
+    const section = r.task === 'miracl' ? 'miracl' : 'lareqa';
+    if (r[section] === undefined) ctx.addIssue({ code: 'custom', path: [section], message: `task '${r.task}' needs its '${section}' section` });
+    if (r.miracl) {
+      for (const l of r.miracl.languages) {
+        if (!r.miracl.perLanguage[l]) ctx.addIssue({ code: 'custom', path: ['miracl', 'perLanguage', l], message: `language '${l}' is listed but has no results` });
+      }
+    }
+  });
