@@ -15,7 +15,10 @@ by the lowest validation loss with early stopping.
   --config FILE       training config, YAML or JSON (configs/*.yaml are examples)
   --output DIR        output folder (default: runs/<config name>): checkpoints/, best/, final/,
                       metrics.jsonl, config.yaml, summary.json
-  --resume            continue from the newest valid checkpoint in DIR/checkpoints
+  --resume            continue from the newest valid checkpoint in DIR/checkpoints (a run that stopped at its
+                      old --max-steps goes on to a larger one)
+  --overwrite         start afresh in an existing non-empty DIR, deleting its checkpoints and metrics
+                      (without --resume or --overwrite an existing run folder is refused)
   --max-steps N       stop after N optimizer steps (same as --set training.maxSteps=N)
   --set key=value     override a config value, e.g. --set training.lr=1e-4 --set sampling.mode=cross
                       (value read as YAML: numbers, true/false, null, [a, b])
@@ -34,11 +37,13 @@ const command: Command = {
       config: { type: 'string' },
       output: { type: 'string' },
       resume: { type: 'boolean', default: false },
+      overwrite: { type: 'boolean', default: false },
       'max-steps': { type: 'string' },
       set: { type: 'string', multiple: true },
       quiet: { type: 'boolean', default: false },
     }, usage);
     if (!values.config) throw new UsageError(`--config is required\n\n${usage}`);
+    if (values.resume && values.overwrite) throw new UsageError('--resume and --overwrite exclude each other (continue the run, or replace it)');
     const overrides = [...(values.set ?? [])];
     if (values['max-steps'] !== undefined) {
       const n = intFlag('max-steps', values['max-steps']);
@@ -55,7 +60,7 @@ const command: Command = {
     const output = values.output ?? `runs/${name}`;
     // Loaded here so that a bad config is reported without loading libtorch.
     const { train } = await import('../../train/trainer.js');
-    const s = await train({ config: loaded.config, baseDir: loaded.baseDir, output, resume: values.resume, progress: values.quiet ? false : undefined });
+    const s = await train({ config: loaded.config, baseDir: loaded.baseDir, output, resume: values.resume, overwrite: values.overwrite, progress: values.quiet ? false : undefined });
     const lines = [
       `finished: ${s.stopReason} after ${s.steps} steps (${s.triplets} triplets, ${(s.seconds / 60).toFixed(1)} min, ${(s.triplets / Math.max(1e-9, s.seconds)).toFixed(1)} triplets/s)`,
       `train loss: ${s.firstTrainLoss?.toFixed(4) ?? '-'} → ${s.lastTrainLoss?.toFixed(4) ?? '-'}${s.skippedSteps ? ` (${s.skippedSteps} steps skipped: non-finite loss)` : ''}`,
