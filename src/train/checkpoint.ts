@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomicWrite.js';
-import { outputError, registerTemp, releaseTemp } from '../util/outputWriter.js';
+import { registerTemp, releaseTemp, retargetError } from '../util/outputWriter.js';
 
 export const MANIFEST = 'manifest.json';
 const STEP_DIR = /^step-(\d+)$/;
@@ -60,7 +60,7 @@ export function writeCheckpointDir(parent: string, name: string, step: number, f
         if ('data' in f) writeFileAtomic(path, f.data);
         else f.write(path);
       } catch (err) {
-        throw outputError(join(parent, name, f.name), err);
+        throw retargetError(err, tmp, join(parent, name));
       }
       manifest.files[f.name] = { bytes: statSync(path).size, sha256: sha256File(path) };
     }
@@ -69,7 +69,7 @@ export function writeCheckpointDir(parent: string, name: string, step: number, f
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
     releaseTemp(tmp);
-    throw err;
+    throw retargetError(err, tmp, join(parent, name));
   }
   const target = join(parent, name);
   // A folder of the same name (a step written again after a resume, or the previous best) is moved

@@ -49,6 +49,19 @@ export function outputError(path: string, err: unknown): OutputError {
   return new OutputError(path, reason, code);
 }
 
+/**
+ * An error about a file inside a temporary folder, re-addressed to where that file was going to be, so the user
+ * reads "cannot write run/final/model.safetensors", not the name of a temporary they never saw.
+ */
+export function retargetError(err: unknown, tmpDir: string, target: string): unknown {
+  if (err instanceof OutputError && (err.path === tmpDir || err.path.startsWith(`${tmpDir}/`))) {
+    return new OutputError(target + err.path.slice(tmpDir.length), err.reason, err.code);
+  }
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code && !(err instanceof OutputError)) return outputError(target, err);
+  return err;
+}
+
 // ---- fault injection (tests) ----
 
 let fault: { code: string; at: number } | null = parseFault(process.env.POLYRET_TEST_WRITE_FAULT);
@@ -163,6 +176,16 @@ function checkAncestors(target: string): void {
       const code = (err as NodeJS.ErrnoException).code;
       throw new OutputError(target, `the folder ${dir} is not writable`, code ?? 'EACCES');
     }
+    // access() says yes to root everywhere, and knows nothing of read-only mounts or pseudo file systems: a real
+    // probe file (created exclusively, removed at once) tells whether a temporary can be made here.
+    const probe = join(dir, `.polyret-probe-${process.pid}-${++tempCounter}`);
+    try {
+      closeSync(openSync(probe, 'wx'));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new OutputError(target, `the folder ${dir} does not accept new files (read-only or not writable)`, code ?? 'EACCES');
+    }
+    rmSync(probe, { force: true });
     return;
   }
 }
@@ -175,6 +198,8 @@ export function checkOutputFile(path: string, opts: { replace?: boolean } = {}):
   if (existsSync(path)) {
     const st = statSync(path);
     if (st.isDirectory()) throw new OutputError(path, 'it is an existing folder; give a file name', 'EISDIR');
+    // A device or pipe (/dev/null, /dev/full) would be replaced by a regular file by the rename.
+    if (!st.isFile()) throw new OutputError(path, 'it exists and is not a regular file (a device, pipe or socket)', 'EINVAL');
     if (opts.replace === false) throw new OutputError(path, 'the file exists', 'EEXIST');
   }
   checkAncestors(path);
@@ -239,7 +264,11 @@ function writeNewFile(path: string, data: string | Uint8Array | readonly Uint8Ar
  * OutputError naming `path` is thrown; the target is as it was.
  */
 export function writeOutputFile(path: string, data: string | Uint8Array | readonly Uint8Array[]): void {
-  if (existsSync(path) && statSync(path).isDirectory()) throw new OutputError(path, 'it is an existing folder; give a file name', 'EISDIR');
+  if (existsSync(path)) {
+    const st = statSync(path);
+    if (st.isDirectory()) throw new OutputError(path, 'it is an existing folder; give a file name', 'EISDIR');
+    if (!st.isFile()) throw new OutputError(path, 'it exists and is not a regular file (a device, pipe or socket)', 'EINVAL');
+  }
   const dir = dirname(path);
   try {
     mkdirSync(dir, { recursive: true });
@@ -362,7 +391,7 @@ export async function writeOutputFolder<T>(target: string, check: FolderCheck, f
     return r;
   } catch (err) {
     out.abort();
-    throw err;
+    throw retargetError(err, out.tmpDir, target);
   }
 }
 
@@ -375,7 +404,7 @@ export function writeOutputFolderSync<T>(target: string, check: FolderCheck, fil
     return r;
   } catch (err) {
     out.abort();
-    throw err;
+    throw retargetError(err, out.tmpDir, target);
   }
 }
 

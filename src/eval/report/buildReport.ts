@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { FolderOutput } from '../../util/outputWriter.js';
+import { FolderOutput, retargetError } from '../../util/outputWriter.js';
 import type { EvalResults } from '../results.js';
 import { pairContributions, pairedTests, type SettingValues } from '../stats/pairedTests.js';
 import { heatmapSvg, svgToPng } from './heatmap.js';
@@ -115,7 +115,7 @@ export async function buildReport(results: readonly EvalResults[], opts: ReportO
     return written;
   } catch (err) {
     out.abort();
-    throw err;
+    throw retargetError(err, out.tmpDir, opts.outDir);
   }
 }
 
