@@ -439,6 +439,9 @@ async function runLoop(
         break;
       }
       if (current.ready) await current.ready;
+      // One turn of the event loop per step (an already-settled promise yields to microtasks only), so SIGINT and
+      // SIGTERM are handled between steps (src/util/outputWriter.ts).
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const willSave = (st.step + 1) % T.checkpointEvery === 0 || (st.step + 1) % T.evalEvery === 0 || st.step + 1 >= totalSteps;
       samplerStateBeforeLookahead = willSave ? sampler.state() : null;
       if (st.step + 1 < totalSteps) lookahead = fetchBatch();

@@ -113,31 +113,45 @@ function onSignal(signal: NodeJS.Signals): void {
 }
 
 /**
- * Installs the SIGINT / SIGTERM handlers that remove registered temporaries. Installed on the first temporary;
- * commands with long asynchronous work (training) call it up front so an interrupt between steps is reported too.
+ * The SIGINT / SIGTERM handlers that remove registered temporaries are installed only while there is something to
+ * clean up or report (a temporary, or a note such as training's), and removed after: a JS signal handler runs only
+ * when the event loop does, so left installed it would make Ctrl-C wait for the end of any long synchronous work.
  */
-export function installInterruptCleanup(): void {
-  if (handlersInstalled) return;
-  handlersInstalled = true;
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+function syncHandlers(): void {
+  const want = temps.size > 0 || interruptNotes.size > 0;
+  if (want && !handlersInstalled) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  } else if (!want && handlersInstalled) {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  handlersInstalled = want;
 }
 
-/** A line printed after "interrupted by SIGINT" (e.g. which checkpoint is intact); returns a remover. */
+/**
+ * A line printed after "interrupted by SIGINT" (e.g. which checkpoint is intact); returns a remover. While a note
+ * is registered SIGINT is handled by polyret, so the code that registers one must reach the event loop often
+ * (training yields after every step).
+ */
 export function onInterruptNote(note: () => string | null): () => void {
-  installInterruptCleanup();
   interruptNotes.add(note);
-  return () => interruptNotes.delete(note);
+  syncHandlers();
+  return () => {
+    interruptNotes.delete(note);
+    syncHandlers();
+  };
 }
 
 /** Registers a temporary file or folder, removed on SIGINT / SIGTERM until `releaseTemp`. */
 export function registerTemp(path: string): void {
-  installInterruptCleanup();
   temps.add(path);
+  syncHandlers();
 }
 
 export function releaseTemp(path: string): void {
   temps.delete(path);
+  syncHandlers();
 }
 
 /** The temporary files and folders currently registered (for tests). */
