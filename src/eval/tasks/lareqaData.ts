@@ -126,7 +126,14 @@ export function parseLareqaFile(json: unknown, lang: string, file: string): Lare
 export function loadLareqa(task: LareqaTask, langs?: readonly string[], dir = dataDir()): LareqaDataset {
   const known: readonly string[] = LAREQA_LANGUAGES[task];
   // Canonical codes (deu → de), as the task's files are named; the same language twice is one language.
-  const chosen = langs && langs.length ? [...new Set(langs.map((l) => parseLanguage(l, `${task} language`)))] : [...known];
+  const canonical = (l: string): string => {
+    try {
+      return parseLanguage(l);
+    } catch {
+      return l; // not a language at all: reported below as a language the task does not have
+    }
+  };
+  const chosen = langs && langs.length ? [...new Set(langs.map(canonical))] : [...known];
   for (const l of chosen) {
     if (!known.includes(l)) throw new Error(`${task} has no language '${l}' (it has ${known.join(', ')})`);
   }
