@@ -238,7 +238,7 @@ export function checkOutputFolder(path: string, opts: FolderCheck = {}): void {
     if (!st.isDirectory()) throw new OutputError(path, 'it is an existing file; give a folder name', 'EEXIST');
     const empty = readdirSync(path).length === 0;
     const rule = opts.existing ?? 'empty';
-    const ok = opts.overwrite || empty || (typeof rule === 'function' && rule(path));
+    const ok = opts.overwrite || (rule === 'never' ? false : empty || (typeof rule === 'function' && rule(path)));
     if (!ok) {
       throw new OutputError(path, `it is an existing ${opts.what ?? 'folder'} that is not empty; pass --overwrite to replace it, or choose another folder`, 'EEXIST');
     }
