@@ -77,7 +77,7 @@ export function openJsonl(paths: readonly string[]): JsonlDataset {
       const key = ii * 65536 + li;
       const prev = rowOf.get(key);
       if (prev !== undefined) {
-        throw new Error(`${where}: id "${row.id}" in language ${row.lang} appears twice (first at ${paths[file[prev]!]} byte ${offset[prev]})`);
+        throw new Error(`${where}: id "${row.id.length > 200 ? `${row.id.slice(0, 200)}…` : row.id}" in language ${row.lang} appears twice (first at ${paths[file[prev]!]} byte ${offset[prev]})`);
       }
       if (rows === file.length) {
         const f = new Uint16Array(rows * 2); f.set(file); file = f;

@@ -1,10 +1,13 @@
 import { basename } from 'node:path';
-import { LANGUAGE_NAMES } from './languageCodes.js';
+import { CANONICAL_LANGUAGE, LANGUAGE_NAMES } from './languageCodes.js';
 
 /**
  * Language codes: BCP-47-ish tags as written in the data (`en`, `de`, `zh`, `zh-Hans`, `pt-BR`).
- * The primary subtag must be a registered ISO 639-1/639-2 code; an unknown or missing code is an
- * error, never a guess, because a silently wrong language corrupts every batch built from it.
+ * The primary subtag must be a registered ISO 639-1/639-2 code (or an ISO 639-3 alias of one); an unknown or
+ * missing code is an error, never a guess, because a silently wrong language corrupts every batch built from it.
+ * Aliases are canonicalised wherever data is read: `de`, `deu` and `ger` are one language, `de` (ISO 639-1
+ * where the language has a two-letter code, else ISO 639-2/T), and `zh`, `zho`, `chi` and `cmn` are `zh`
+ * (the full table: CANONICAL_LANGUAGE in languageCodes.ts, documented in docs/data-and-sampling.md).
  */
 
 /** Codes that are registered but say "no particular language", so they cannot name training data. */
@@ -23,7 +26,8 @@ export function isLanguage(code: string): boolean {
 }
 
 /**
- * Validates a language tag and returns its canonical form: primary subtag lower case, script
+ * Validates a language tag and returns its canonical form: primary subtag lower case and canonical
+ * (`deu`/`ger` → `de`, `cmn` → `zh`), script
  * subtag title case, region upper case, `_` written as `-` (so `zh_hans` and `zh-Hans` are one
  * language). `where` names the file/line/field for the error message.
  */
@@ -33,8 +37,9 @@ export function parseLanguage(code: unknown, where = 'language'): string {
   }
   const m = TAG.exec(code);
   if (!m) throw new Error(`${where}: "${code}" is not a language tag (expected e.g. "en", "de", "zh-Hans", "pt-BR")`);
-  const primary = m[1]!.toLowerCase();
-  if (!(primary in LANGUAGE_NAMES) || NOT_A_LANGUAGE.has(primary)) {
+  const given = m[1]!.toLowerCase();
+  const primary = Object.hasOwn(CANONICAL_LANGUAGE, given) ? CANONICAL_LANGUAGE[given]! : given;
+  if (!Object.hasOwn(LANGUAGE_NAMES, primary) || NOT_A_LANGUAGE.has(primary)) {
     throw new Error(`${where}: unknown language "${code}" (expected an ISO 639-1 or 639-2 code such as "en", "de", "zh")`);
   }
   const subtags = m[2]!.split(/[-_]/).filter((s) => s.length > 0);

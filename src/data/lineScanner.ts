@@ -1,4 +1,5 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
+import { inputError, openInput } from '../util/inputFile.js';
 
 /**
  * Calls `onLine(buf, start, end, byteOffset, lineNo)` for every line of a file, reading it in large
@@ -11,7 +12,7 @@ export function scanLines(
   onLine: (buf: Buffer, start: number, end: number, byteOffset: number, lineNo: number) => void,
   chunkSize = 4 << 20,
 ): void {
-  const fd = openSync(path, 'r');
+  const fd = openInput(path);
   try {
     let buf = Buffer.allocUnsafe(chunkSize);
     let have = 0; // bytes in buf
@@ -26,7 +27,12 @@ export function scanLines(
           buf.copy(bigger, 0, 0, have);
           buf = bigger;
         }
-        const n = readSync(fd, buf, have, buf.length - have, fileOff + have);
+        let n: number;
+        try {
+          n = readSync(fd, buf, have, buf.length - have, fileOff + have);
+        } catch (err) {
+          throw inputError(path, err); // EISDIR surfaces at the first read
+        }
         if (n === 0) eof = true;
         have += n;
       }

@@ -1,3 +1,4 @@
+import { quoteExcerpt } from '../util/quote.js';
 import { readFileSync } from 'node:fs';
 import { AvailabilityBuilder, sortLanguages, type Example, type LanguageAvailability, type ParallelDataset, idAt } from './parallelDataset.js';
 import { languageFromFileName, parseLanguage } from './languages.js';
@@ -103,7 +104,7 @@ function readFile(path: string, lang: string, opts: SquadOptions, sink: (id: str
         if (start >= context.length) throw new Error(`${qw}.answers[0].answer_start: ${startCp as number} is past the end of the context`);
         const sentence = spanContaining(spans, start);
         if (sentence < 0) throw new Error(`${qw}: the answer at ${startCp as number} lies in no sentence of the paragraph`);
-        sink(id, { query: question, paragraph, sentence }, `${qw} (id ${id}, ${lang})`);
+        sink(id, { query: question, paragraph, sentence }, `${qw} (id ${quoteExcerpt(id, 80)}, ${lang})`);
       });
     });
   });
@@ -140,7 +141,7 @@ export function openSquad(paths: readonly string[], opts: SquadOptions = {}): Sq
         ids.push(id);
         idIndex.set(id, ii);
       }
-      if (entries[l]!.has(ii)) throw new Error(`${where}: id "${id}" appears twice in language ${lang} (also ${origin[l]!.get(ii)})`);
+      if (entries[l]!.has(ii)) throw new Error(`${where}: id ${quoteExcerpt(id, 80)} appears twice in language ${lang} (also ${origin[l]!.get(ii)})`);
       entries[l]!.set(ii, e);
       origin[l]!.set(ii, path);
       builder.add(ii, l);

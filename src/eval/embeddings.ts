@@ -1,5 +1,10 @@
-import { closeSync, openSync, readSync } from 'node:fs';
-import { readSafetensorsHeader, writeSafetensors, bytesOf } from '../tensor/safetensors.js';
+import { closeSync, readSync } from 'node:fs';
+import { readSafetensorsHeader, bytesOf } from '../tensor/safetensors.js';
+import { assertFiniteRows } from '../util/finite.js';
+import { openInput } from '../util/inputFile.js';
+
+// The writer lives with the models (encode writes these files); re-exported for the readers' side.
+export { writeEmbeddings } from '../models/embeddingOutput.js';
 
 /**
  * Precomputed embeddings, as `polyret eval --embeddings` reads them: a safetensors file with one float32 tensor
@@ -32,12 +37,14 @@ export class EmbeddingsFile {
     }
     if (!Array.isArray(ids) || !ids.every((x) => typeof x === 'string')) throw new Error(`${path}: __metadata__.ids must be a JSON array of strings`);
     const [n, d] = info.shape as [number, number];
+    if (d === 0) throw new Error(`${path}: tensor 'embeddings' is [${n}, 0]: vectors of dimension 0; expected F32 [N, D] with D ≥ 1`);
+    if (n === 0) throw new Error(`${path}: tensor 'embeddings' has no rows ([0, ${d}])`);
     if (ids.length !== n) throw new Error(`${path}: ${ids.length} ids for ${n} embedding rows`);
     this.ids = ids as string[];
     this.rows = n;
     this.dim = d;
     this.dataStart = h.dataStart + info.dataOffsets[0];
-    this.fd = openSync(path, 'r');
+    this.fd = openInput(path, 'embeddings');
   }
 
   /** id → row; duplicate ids are an error. */
@@ -65,6 +72,8 @@ export class EmbeddingsFile {
       if (n === 0) throw new Error(`${this.path}: file ends inside the embeddings tensor`);
       off += n;
     }
+    // Every vector read is checked: a NaN row would be ranked and averaged into a plausible-looking score.
+    assertFiniteRows(out, this.dim, (r) => this.ids[start + r]!, `${this.path}: embeddings`);
     return out;
   }
 
@@ -93,10 +102,4 @@ export class EmbeddingsFile {
       this.fd = null;
     }
   }
-}
-
-/** Writes embeddings in the format EmbeddingsFile reads (atomically). */
-export function writeEmbeddings(path: string, ids: readonly string[], vectors: Float32Array, dim: number): void {
-  if (vectors.length !== ids.length * dim) throw new Error(`writeEmbeddings: ${vectors.length} values for ${ids.length} ids × ${dim}`);
-  writeSafetensors(path, [{ name: 'embeddings', dtype: 'F32', shape: [ids.length, dim], data: bytesOf(vectors) }], { ids: JSON.stringify(ids) });
 }

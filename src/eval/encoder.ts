@@ -1,4 +1,5 @@
 import { loadSentenceEncoder, prefixesOf } from '../models/index.js';
+import { assertFiniteRows } from '../util/finite.js';
 
 /**
  * The seam between evaluation and a model: anything that turns texts into vectors. `polyret eval --model DIR`
@@ -23,6 +24,7 @@ export async function loadModelEncoder(dir: string, device = 'cpu', opts: { batc
     encode: async (texts, kind) => {
       // The caller (runEval) shows progress over all its chunks.
       const { vectors } = enc.encode(texts, { prefix: prefixes[kind], batchSize: opts.batchSize, maxLength: opts.maxLength });
+      assertFiniteRows(vectors, dim, (r) => `${kind} ${r}: ${texts[r]!.slice(0, 60)}`, `${dir}: the model produced non-finite ${kind} embeddings`, 'the model weights or inputs are damaged');
       return Array.from({ length: texts.length }, (_, i) => vectors.subarray(i * dim, (i + 1) * dim));
     },
   };

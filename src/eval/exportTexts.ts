@@ -1,6 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { rename } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
+import { outputError, registerTemp, releaseTemp } from '../util/outputWriter.js';
 import { candidateText, loadLareqa, type CandidateText } from './tasks/lareqaData.js';
 import { loadMiraclDev, MIRACL_LANGUAGES, passageText, readMiraclCorpus } from './tasks/miracl.js';
 import { loadTatoeba, tatoebaId, tatoebaLanguages } from './tasks/tatoeba.js';
@@ -16,10 +17,25 @@ import { dataDir } from '../util/dataDir.js';
  */
 export async function exportTexts(task: EvalTask, languages: string[], path: string, mode: CandidateText, corpus?: string, beir: { dataset?: string; split?: string } = {}): Promise<number> {
   const tmp = `${path}.${process.pid}.tmp`;
+  registerTemp(tmp);
+  try {
+    return await exportTo(tmp, task, languages, path, mode, corpus, beir);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw (err as NodeJS.ErrnoException).code ? outputError(path, err) : err;
+  } finally {
+    releaseTemp(tmp);
+  }
+}
+
+async function exportTo(tmp: string, task: EvalTask, languages: string[], path: string, mode: CandidateText, corpus?: string, beir: { dataset?: string; split?: string } = {}): Promise<number> {
   const out = createWriteStream(tmp);
+  let failed: Error | null = null;
+  out.on('error', (e) => { failed = e; });
   let n = 0;
   const write = async (id: string, text: string, kind: 'query' | 'passage') => {
     n++;
+    if (failed) throw failed;
     if (!out.write(`${JSON.stringify({ id, text, kind })}\n`)) await once(out, 'drain');
   };
   if (task === 'miracl') {
@@ -47,6 +63,7 @@ export async function exportTexts(task: EvalTask, languages: string[], path: str
   }
   out.end();
   await once(out, 'finish');
+  if (failed) throw failed;
   await rename(tmp, path);
   return n;
 }

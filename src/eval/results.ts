@@ -3,6 +3,8 @@ import type { LareqaResults } from './tasks/lareqaProtocol.js';
 import type { TatoebaResults } from './tasks/tatoeba.js';
 import type { SeenUnseen } from './seenUnseen.js';
 import type { BeirResults } from './tasks/beir.js';
+import { evalResultsSchema } from './resultsSchema.js';
+import { parseJsonFile, parseWithSchema } from '../util/schema.js';
 
 /** The tasks `polyret eval --task` runs. */
 export const EVAL_TASKS = ['xquad-r', 'mlqa-r', 'miracl', 'tatoeba', 'beir'] as const;
@@ -61,20 +63,19 @@ export interface EvalResults {
   seenUnseen?: SeenUnseen;
 }
 
-/** Reads and checks a results file. */
+/** Reads and checks a results file against its schema (src/eval/resultsSchema.ts); errors name the file and field. */
 export function readResults(path: string): EvalResults {
-  let obj: unknown;
+  let text: string;
   try {
-    obj = JSON.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new Error(`${path}: ${(err as Error).message}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(`cannot read ${path}: ${code === 'EISDIR' ? 'it is a folder, not a results file' : code === 'ENOENT' ? 'no such file' : (err as Error).message}${code ? ` (${code})` : ''}`);
   }
-  const r = obj as Partial<EvalResults>;
-  if (r?.format !== 'polyret-eval-results') throw new Error(`${path}: not a polyret results file (field 'format' must be 'polyret-eval-results')`);
-  if (r.version !== 1) throw new Error(`${path}: results version ${String(r.version)} is not supported (expected 1)`);
-  if (typeof r.task !== 'string' || !isEvalTask(r.task)) throw new Error(`${path}: field 'task' must be one of ${EVAL_TASKS.join(', ')}, got ${JSON.stringify(r.task)}`);
-  const section = TASK_SECTION[r.task];
-  if (!r[section]) throw new Error(`${path}: task '${r.task}' without its '${section}' section`);
-  if (typeof r.name !== 'string') throw new Error(`${path}: field 'name' must be a string`);
-  return r as EvalResults;
+  const obj = parseJsonFile(text, path);
+  const o = obj as { format?: unknown; version?: unknown } | null;
+  // The two fields that say what the file is get their own messages: the common mistake is another JSON file.
+  if (typeof o !== 'object' || o === null || o.format !== 'polyret-eval-results') throw new Error(`${path}: not a polyret results file (field 'format' must be 'polyret-eval-results')`);
+  if (o.version !== 1) throw new Error(`${path}: results version ${String(o.version)} is not supported (expected 1)`);
+  return parseWithSchema(evalResultsSchema, obj, path) as EvalResults;
 }

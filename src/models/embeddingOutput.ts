@@ -3,8 +3,8 @@
  * [N, D], ids as a JSON array in `__metadata__.ids`; see src/eval/embeddings.ts), or `.npy` (float32, C order)
  * with the ids in `<output>.ids.json`. Files are written atomically.
  */
-import { writeEmbeddings } from '../eval/embeddings.js';
-import { bytesOf } from '../tensor/safetensors.js';
+import { bytesOf, writeSafetensors } from '../tensor/safetensors.js';
+import { assertFiniteRows } from '../util/finite.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 
 export type EmbeddingFormat = 'safetensors' | 'npy';
@@ -26,9 +26,22 @@ export function encodeNpyFloat32(data: Float32Array, shape: readonly number[]): 
   return [pre, Buffer.from(header, 'latin1'), bytesOf(data)];
 }
 
-/** Writes [ids.length, dim] embeddings; returns the files written. */
+/**
+ * Writes embeddings in the format `polyret eval --embeddings` reads (src/eval/embeddings.ts, EmbeddingsFile):
+ * tensor `embeddings` F32 [N, D], the row ids as a JSON array in `__metadata__.ids`; atomically.
+ */
+export function writeEmbeddings(path: string, ids: readonly string[], vectors: Float32Array, dim: number): void {
+  if (vectors.length !== ids.length * dim) throw new Error(`writeEmbeddings: ${vectors.length} values for ${ids.length} ids × ${dim}`);
+  writeSafetensors(path, [{ name: 'embeddings', dtype: 'F32', shape: [ids.length, dim], data: bytesOf(vectors) }], { ids: JSON.stringify(ids) });
+}
+
+/**
+ * Writes [ids.length, dim] embeddings; returns the files written. Non-finite vectors are refused (naming the text
+ * ids) and nothing is written: an all-NaN output would otherwise look like a result.
+ */
 export function writeEmbeddingOutput(path: string, ids: readonly string[], vectors: Float32Array, dim: number): string[] {
   if (vectors.length !== ids.length * dim) throw new Error(`writeEmbeddingOutput: ${vectors.length} values for ${ids.length} ids × ${dim}`);
+  assertFiniteRows(vectors, dim, (r) => ids[r]!, `cannot write ${path}: the model produced non-finite embeddings`, 'the model weights or inputs are damaged');
   if (embeddingFormatOf(path) === 'safetensors') {
     writeEmbeddings(path, ids, vectors, dim);
     return [path];

@@ -4,12 +4,15 @@
  *   config.json, model.safetensors (transformers' names, metadata format=pt), tokenizer files,
  *   modules.json, sentence_bert_config.json, config_sentence_transformers.json,
  *   <n>_Pooling/config.json, <n>_Dense/{config.json, model.safetensors}, <n>_Normalize/
- * Every file is written atomically; tensors are written as they are, so save → load → save is byte-identical.
+ * The folder is written as a whole (into a temporary folder beside it, renamed into place at the end: a failure or
+ * a full disk leaves the target as it was); tensors are written as they are, so save → load → save is
+ * byte-identical.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import { saveTensors, torchVersion } from '../tensor/index.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
+import { writeOutputFolderSync } from '../util/outputWriter.js';
 import { encoderConfigJson } from './config.js';
 import { poolingConfigJson } from './pooling.js';
 import { denseConfigJson } from './dense.js';
@@ -26,9 +29,20 @@ function stageFolder(path: string, idx: number, kind: string): string {
   return path !== '' && !path.includes('..') && !path.startsWith('/') ? path : `${idx}_${kind}`;
 }
 
-/** Writes `enc` into `dir` (created if needed). Returns the list of files written, relative to `dir`. */
-export function saveSentenceEncoder(enc: SentenceEncoder, dir: string): string[] {
-  mkdirSync(dir, { recursive: true });
+/**
+ * Writes `enc` as the folder `dir`, atomically as a whole. An existing folder there is replaced unless
+ * `replace` is false (then only an empty one is); `extra` writes more files into the set before it is renamed. Returns the list of files written, relative to `dir`.
+ */
+export function saveSentenceEncoder(enc: SentenceEncoder, dir: string, opts: { replace?: boolean; extra?: (tmpDir: string) => void } = {}): string[] {
+  return writeOutputFolderSync(dir, { existing: opts.replace === false ? 'empty' : () => true, what: 'model folder' }, (out) => {
+    const files = saveInto(enc, out.tmpDir, dir);
+    // Extra files of the same set (e.g. the training languages) are written before the rename, so they are atomic too.
+    opts.extra?.(out.tmpDir);
+    return files;
+  });
+}
+
+function saveInto(enc: SentenceEncoder, dir: string, target: string): string[] {
   const written: string[] = [];
   const put = (rel: string, write: (abs: string) => void) => {
     const abs = join(dir, rel);
@@ -40,14 +54,10 @@ export function saveSentenceEncoder(enc: SentenceEncoder, dir: string): string[]
 
   for (const src of enc.tokenizerFiles) {
     const name = basename(src);
-    if (resolve(src) === resolve(join(dir, name))) {
-      written.push(name);
-      continue;
-    }
-    if (!existsSync(src)) throw new Error(`tokenizer file ${src} disappeared before saving to ${dir}`);
+    if (!existsSync(src)) throw new Error(`tokenizer file ${src} disappeared before saving to ${target}`);
     put(name, (p) => writeFileAtomic(p, readFileSync(src)));
   }
-  if (!enc.tokenizerFiles.some((f) => basename(f) === 'tokenizer.json')) throw new Error(`cannot save to ${dir}: the encoder has no tokenizer.json to copy`);
+  if (!enc.tokenizerFiles.some((f) => basename(f) === 'tokenizer.json')) throw new Error(`cannot save to ${target}: the encoder has no tokenizer.json to copy`);
 
   const modules: Array<{ idx: number; name: string; path: string; type: string }> = [
     { idx: 0, name: '0', path: '', type: 'sentence_transformers.models.Transformer' },

@@ -2,7 +2,8 @@
  * Texts to encode, from JSONL (`{"id": ..., "text": ...}` per line) or TSV (`id<TAB>text` per line; a first line
  * `id<TAB>text` is taken as a header). Blank lines are skipped; anything else malformed is an error naming file:line.
  */
-import { readFileSync } from 'node:fs';
+import { quoteExcerpt } from '../util/quote.js';
+import { readInputText } from '../util/inputFile.js';
 
 export interface TextItem {
   id: string;
@@ -10,12 +11,7 @@ export interface TextItem {
 }
 
 export function readTexts(path: string): TextItem[] {
-  let raw: string;
-  try {
-    raw = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new Error(`cannot read texts from ${path}: ${(err as Error).message}`);
-  }
+  const raw = readInputText(path, 'texts');
   const lines = raw.split(/\r?\n/);
   const jsonl = /\.jsonl?$/i.test(path) || (!/\.tsv$/i.test(path) && lines.find((l) => l.trim())?.trimStart().startsWith('{'));
   const out: TextItem[] = [];
@@ -44,7 +40,7 @@ export function readTexts(path: string): TextItem[] {
       if (!item.id) throw new Error(`${at}: empty id`);
     }
     const prev = seen.get(item.id);
-    if (prev !== undefined) throw new Error(`${at}: id '${item.id}' already used on line ${prev}`);
+    if (prev !== undefined) throw new Error(`${at}: id ${quoteExcerpt(item.id)} already used on line ${prev}`);
     seen.set(item.id, i + 1);
     out.push(item);
   });

@@ -1,4 +1,4 @@
-import { keep, noGrad, type Tensor } from '../tensor/index.js';
+import { isFloating, keep, noGrad, tidy, type Tensor } from '../tensor/index.js';
 
 /** A named parameter tensor, e.g. ["encoder.layer.0.attention.self.query.weight", t]. */
 export type NamedTensor = [string, Tensor];
@@ -85,14 +85,19 @@ export class Module {
   }
 
   /**
-   * Copies tensors by name into this module's parameters and buffers, checking shapes.
-   * Mis-shaped names always throw; with `strict`, missing or unexpected names throw too.
+   * Copies tensors by name into this module's parameters and buffers, checking shapes, dtypes and values.
+   * Mis-shaped names always throw, and so do a floating-point tensor given as an integer one (or the reverse: a
+   * header that says I32 for float data would otherwise be cast silently) and non-finite weights (named by
+   * tensor, so a NaN checkpoint is refused at load instead of giving all-NaN embeddings); with `strict`, missing
+   * or unexpected names throw too.
    */
   loadStateDict(source: Map<string, Tensor>, opts: { strict?: boolean } = {}): LoadReport {
     const strict = opts.strict ?? true;
     const own = this.stateDict();
     const missing: string[] = [];
     const misShaped: string[] = [];
+    const badType: string[] = [];
+    const nonFinite: string[] = [];
     for (const [name, t] of own) {
       const src = source.get(name);
       if (!src) {
@@ -102,9 +107,16 @@ export class Module {
       const a = t.shape;
       const b = src.shape;
       if (a.length !== b.length || a.some((d, i) => d !== b[i])) misShaped.push(`${name}: model [${a.join(', ')}] vs checkpoint [${b.join(', ')}]`);
+      else if (isFloating(t.dtype) !== isFloating(src.dtype)) badType.push(`${name}: the model needs ${isFloating(t.dtype) ? 'a floating-point' : 'an integer'} ${t.dtype} tensor, the checkpoint has ${src.dtype}`);
+      else if (isFloating(src.dtype)) {
+        const bad = tidy(() => src.isfinite().logicalNot().sum().item());
+        if (bad > 0) nonFinite.push(`${name}: ${bad} of ${src.numel} values are NaN or infinite`);
+      }
     }
     const unexpected = [...source.keys()].filter((k) => !own.has(k));
     if (misShaped.length) throw new Error(`state dict shape mismatch:\n  ${misShaped.join('\n  ')}`);
+    if (badType.length) throw new Error(`state dict dtype mismatch:\n  ${badType.join('\n  ')}`);
+    if (nonFinite.length) throw new Error(`non-finite weights:\n  ${nonFinite.slice(0, 8).join('\n  ')}${nonFinite.length > 8 ? `\n  ... (${nonFinite.length} tensors)` : ''}`);
     if (strict && (missing.length || unexpected.length)) {
       const parts: string[] = [];
       if (missing.length) parts.push(`missing: ${missing.join(', ')}`);

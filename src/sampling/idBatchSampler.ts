@@ -161,6 +161,15 @@ export class IdBatchSampler {
     this.startEpoch(0);
     if (this.options.alpha === 0 && this.remainingCross === 0) {
       throw new Error(`${dataset.name}: cross-lingual batches need ids in at least two languages, and no id has more than one`);
+    }    // With dropLast, an epoch in which no full batch can be formed yields nothing: training would "complete" after
+    // 0 steps (and with unlimited epochs the sampler would look for a batch forever). Refused here, before any work.
+    const B = this.options.batchSize;
+    if (this.options.dropLast && !this.monoFeasible(B) && !this.crossFeasible(B)) {
+      const biggest = Math.max(...Array.from(this.remaining));
+      throw new Error(
+        `${dataset.name}: dropLast with batch size ${B} can never form a batch: ${this.n} ids, at most ${biggest} in one language` +
+        `${this.options.alpha < 1 ? `, ${this.remainingCross} usable for cross-lingual batches` : ''}; use a batch size ≤ ${Math.max(this.options.alpha > 0 ? biggest : 0, this.options.alpha < 1 ? this.remainingCross : 0)} or turn dropLast off`,
+      );
     }
   }
 

@@ -11,7 +11,8 @@
  * alignment first, in the library's enum order) then by name, compact JSON with `__metadata__` first, header
  * padded with spaces to a multiple of 8 bytes so every tensor's data starts 8-byte aligned.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { openInput } from '../util/inputFile.js';
+import { closeSync, fstatSync, readSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 
 /**
@@ -234,7 +235,9 @@ function readExactly(fd: number, length: number, position: number, source: strin
 }
 
 function readHeaderFromFd(fd: number, path: string): SafetensorsHeader {
-  const size = fstatSync(fd).size;
+  const st = fstatSync(fd);
+  if (st.isDirectory()) throw new SafetensorsError(path, 'it is a folder, not a safetensors file (EISDIR)');
+  const size = st.size;
   const prefix = size >= 8 ? readExactly(fd, 8, 0, path) : new Uint8Array(0);
   const n = headerLength(prefix, path, size);
   const text = decodeHeaderText(readExactly(fd, n, 8, path), path);
@@ -243,7 +246,7 @@ function readHeaderFromFd(fd: number, path: string): SafetensorsHeader {
 
 /** Reads and validates only the header of a file (reads 8 + N bytes, whatever the file's size). */
 export function readSafetensorsHeader(path: string): SafetensorsHeader {
-  const fd = openSync(path, 'r');
+  const fd = openInput(path);
   try {
     return readHeaderFromFd(fd, path);
   } finally {
@@ -261,7 +264,7 @@ export class SafetensorsFile {
   private fd: number | null;
 
   constructor(readonly path: string) {
-    this.fd = openSync(path, 'r');
+    this.fd = openInput(path);
     try {
       this.header = readHeaderFromFd(this.fd, path);
     } catch (err) {

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomicWrite.js';
+import { registerTemp, releaseTemp, retargetError } from '../util/outputWriter.js';
 
 export const MANIFEST = 'manifest.json';
 const STEP_DIR = /^step-(\d+)$/;
@@ -47,17 +48,29 @@ export function writeCheckpointDir(parent: string, name: string, step: number, f
   mkdirSync(parent, { recursive: true });
   const tmp = join(parent, `.${name}.tmp-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp);
-  const manifest: Manifest = { format: 'polyret-checkpoint', version: 1, step, files: {} };
-  for (const f of files) {
-    if (f.name === MANIFEST || f.name.includes('/')) throw new Error(`checkpoint file name "${f.name}" is not allowed`);
-    const path = join(tmp, f.name);
-    if ('data' in f) writeFileAtomic(path, f.data);
-    else f.write(path);
-    manifest.files[f.name] = { bytes: statSync(path).size, sha256: sha256File(path) };
+  // Registered with the output writer: removed on an error here and on SIGINT / SIGTERM.
+  registerTemp(tmp);
+  try {
+    mkdirSync(tmp);
+    const manifest: Manifest = { format: 'polyret-checkpoint', version: 1, step, files: {} };
+    for (const f of files) {
+      if (f.name === MANIFEST || f.name.includes('/')) throw new Error(`checkpoint file name "${f.name}" is not allowed`);
+      const path = join(tmp, f.name);
+      try {
+        if ('data' in f) writeFileAtomic(path, f.data);
+        else f.write(path);
+      } catch (err) {
+        throw retargetError(err, tmp, join(parent, name));
+      }
+      manifest.files[f.name] = { bytes: statSync(path).size, sha256: sha256File(path) };
+    }
+    writeFileAtomic(join(tmp, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+    fsyncDir(tmp);
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    releaseTemp(tmp);
+    throw retargetError(err, tmp, join(parent, name));
   }
-  writeFileAtomic(join(tmp, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
-  fsyncDir(tmp);
   const target = join(parent, name);
   // A folder of the same name (a step written again after a resume, or the previous best) is moved
   // aside first and removed after the rename, so some complete version exists at every moment.
@@ -65,6 +78,7 @@ export function writeCheckpointDir(parent: string, name: string, step: number, f
   rmSync(old, { recursive: true, force: true });
   if (existsSync(target)) renameSync(target, old);
   renameSync(tmp, target);
+  releaseTemp(tmp);
   fsyncDir(parent);
   rmSync(old, { recursive: true, force: true });
   return target;

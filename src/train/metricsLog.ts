@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomicWrite.js';
+import { outputError } from '../util/outputWriter.js';
 
 /** One line of the metrics log; every record has a kind and the optimizer step it belongs to. */
 export interface MetricsRecord {
@@ -16,7 +17,11 @@ export class MetricsLog {
   constructor(readonly path: string) {}
 
   append(rec: MetricsRecord): void {
-    appendFileSync(this.path, `${JSON.stringify({ time: new Date().toISOString(), ...rec })}\n`);
+    try {
+      appendFileSync(this.path, `${JSON.stringify({ time: new Date().toISOString(), ...rec })}\n`);
+    } catch (err) {
+      throw outputError(this.path, err); // "cannot write …/metrics.jsonl: no space left on the device (ENOSPC)"
+    }
   }
 
   /** Keeps only records up to `step` (inclusive), except events, which are history. */

@@ -67,9 +67,10 @@ export interface RetrievalSummary {
   step: number;
   label: string;
   task: string;
-  mono: number;
-  cross: number;
-  multi: number;
+  /** Macro mAP; null when the setting kind has no settings (cross-lingual with one language). */
+  mono: number | null;
+  cross: number | null;
+  multi: number | null;
   rankDistance: number;
   /** The full LareqaResults as JSON (per-setting metrics, X→Y matrix), when written. */
   file?: string;
@@ -80,9 +81,9 @@ export function retrievalSummary(r: LareqaResults, step: number, label: string):
     step,
     label,
     task: r.task,
-    mono: r.summary.mono.metrics.mAP ?? Number.NaN,
-    cross: r.summary.cross.metrics.mAP ?? Number.NaN,
-    multi: r.summary.multi.metrics.mAP ?? Number.NaN,
+    mono: r.summary.mono.metrics.mAP ?? null,
+    cross: r.summary.cross.metrics.mAP ?? null,
+    multi: r.summary.multi.metrics.mAP ?? null,
     rankDistance: r.rankDistance.macro,
   };
 }

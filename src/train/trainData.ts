@@ -1,4 +1,5 @@
 import { openDataset } from '../data/openDataset.js';
+import { parseLanguage } from '../data/languages.js';
 import type { ParallelDataset } from '../data/parallelDataset.js';
 import { resolveConfigPath, type DataSourceConfig, type TrainConfig } from './config.js';
 import { DatasetView, isHeldOut } from './datasetView.js';
@@ -19,7 +20,14 @@ function openSource(src: DataSourceConfig, baseDir: string, field: string): { ds
   } catch (err) {
     throw new Error(`${field}: ${(err as Error).message}`);
   }
-  const langs = src.languages ?? [...ds.languages];
+  let langs: string[];
+  try {
+    // The readers give canonical codes; so must the config (deu → de), or the two would never match.
+    langs = src.languages ? src.languages.map((l, i) => parseLanguage(l, `${field}.languages[${i}]`)) : [...ds.languages];
+  } catch (err) {
+    ds.close();
+    throw err;
+  }
   const missing = langs.filter((l) => !ds.languages.includes(l));
   if (missing.length) {
     ds.close();

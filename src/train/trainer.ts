@@ -4,7 +4,7 @@
  * with early stopping and best-model selection; atomic, checksummed checkpoints with exact resume;
  * a progress bar, a JSONL metrics log, and the final (best) model as a sentence-transformers folder.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import {
@@ -21,6 +21,9 @@ import { mixSeed } from '../sampling/rng.js';
 import type { SamplerOptions } from '../sampling/idBatchSampler.js';
 import { Progress } from '../util/progress.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
+import { checkOutputFolder, onInterruptNote } from '../util/outputWriter.js';
+import { parseJsonFile, parseWithSchema } from '../util/schema.js';
+import { trainerStateSchema } from './trainerStateSchema.js';
 import type { TrainConfig } from './config.js';
 import { contrastiveStep } from './gradCache.js';
 import { infoNCELoss, tripletLayout, type TripletLayout } from './losses/infoNCE.js';
@@ -43,6 +46,8 @@ export interface TrainOptions {
   output: string;
   /** Continue from the newest valid checkpoint in OUTPUT/checkpoints. */
   resume?: boolean;
+  /** Without `resume`: replace an existing non-empty output folder (refused otherwise, so no run is lost). */
+  overwrite?: boolean;
   /** Show the progress bar (default: unless POLYRET_NO_PROGRESS is set). */
   progress?: boolean;
   /** Messages for the user (warnings, evaluation results); default stderr. Only rank 0 logs. */
@@ -150,6 +155,7 @@ function configKey(c: TrainConfig): string {
 }
 
 const fmt = (x: number | null, d = 4) => (x === null ? '-' : x.toFixed(d));
+const na3 = (x: number | null) => (x === null ? 'n/a' : x.toFixed(3));
 
 /** Runs (or resumes) a training run; see the module comment. */
 export async function train(opts: TrainOptions): Promise<TrainSummary> {
@@ -172,7 +178,22 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
   if (device === 'cuda' && !cudaAvailable()) throw new Error('training.device is cuda, but libtorch sees no CUDA device');
   if (device === 'cuda' && world > 1) device = `cuda:${opts.localRank ?? 0}`;
   if (T.miniBatch !== null && T.miniBatch < 1) throw new Error('training.miniBatch must be ≥ 1');
+  // A run folder holds checkpoints and metrics nobody wants to lose by a forgotten --resume.
+  checkOutputFolder(opts.output, opts.resume ? { existing: () => true } : { existing: 'empty', overwrite: opts.overwrite, what: 'run folder (pass --resume to continue it)' });
   const data: TrainingData = openTrainingData(c, opts.baseDir);
+  try {
+    // An impossible sampling configuration (dropLast with a batch larger than the data) is refused here, before
+    // the model is built, rather than "completing" after 0 steps.
+    HybridBatchSampler.create(data.train, samplerOptions(c, T.seed, T.epochs));
+    try {
+      HybridBatchSampler.create(data.validation, samplerOptions(c, mixSeed(T.seed, 0x7a1d), 1));
+    } catch (err) {
+      throw new Error(`validation data: ${(err as Error).message}`);
+    }
+  } catch (err) {
+    data.close();
+    throw err;
+  }
   let retrievalSet: ReturnType<typeof loadRetrievalSet> | null = null;
   try {
     retrievalSet = c.retrievalEval ? loadRetrievalSet(c.retrievalEval) : null;
@@ -241,7 +262,9 @@ async function runLoop(
     if (!ck) {
       log(`no valid checkpoint in ${ckRoot}: starting from step 0`);
     } else {
-      const saved = JSON.parse(readFileSync(join(ck.dir, 'trainer.json'), 'utf8')) as TrainerState;
+      const statePath = join(ck.dir, 'trainer.json');
+      const saved = parseWithSchema(trainerStateSchema, parseJsonFile(readFileSync(statePath, 'utf8'), statePath), statePath) as unknown as TrainerState;
+      if (saved.step !== ck.step) throw new Error(`${statePath}: field step: ${saved.step}, but the checkpoint folder is step ${ck.step}`);
       const savedWorld = saved.worldSize ?? 1;
       if (savedWorld !== world) {
         // Dropout masks are seeded per rank, so another world size would not continue the same run.
@@ -251,6 +274,15 @@ async function runLoop(
         throw new Error(`${ck.dir}: the checkpoint was written with a different config; resume with the config it saved (${join(ck.dir, 'config.yaml')}) or start a new output folder`);
       }
       if (saved.config.training.maxSteps !== c.training.maxSteps) log(`note: maxSteps changed from ${saved.config.training.maxSteps ?? 'none'} to ${c.training.maxSteps ?? 'none'}; the schedule follows the new length`);
+      // A run that stopped only because it reached its old maxSteps goes on to a larger one; early stopping, a
+      // finished schedule or non-finite losses stay final.
+      if (saved.finished && saved.stopReason === 'max-steps' && saved.step < totalSteps) {
+        saved.finished = false;
+        saved.stopReason = null;
+        log(`continuing from step ${saved.step} to step ${totalSteps}`);
+      } else if (saved.finished) {
+        log(`the run finished at step ${saved.step} (${saved.stopReason ?? 'completed'}); nothing to train${saved.stopReason === 'max-steps' ? ` (give --max-steps above ${saved.step} to continue)` : ''}`);
+      }
       const params = new Map(trainable);
       const w = loadTensors(join(ck.dir, 'model.safetensors'));
       noGrad(() => {
@@ -262,10 +294,19 @@ async function runLoop(
       });
       for (const t of w.tensors.values()) t.dispose();
       const o = loadTensors(join(ck.dir, 'optimizer.safetensors'));
-      optimizer.loadStateDict({ tensors: o.tensors, meta: saved.optimizer });
-      for (const t of o.tensors.values()) t.dispose();
+      try {
+        optimizer.loadStateDict({ tensors: o.tensors, meta: saved.optimizer });
+      } catch (err) {
+        throw new Error(`${statePath} / optimizer.safetensors: ${(err as Error).message}`);
+      } finally {
+        for (const t of o.tensors.values()) t.dispose();
+      }
       scheduler.load(saved.scheduler);
-      sampler = HybridBatchSampler.restore(data.train, saved.sampler);
+      try {
+        sampler = HybridBatchSampler.restore(data.train, saved.sampler);
+      } catch (err) {
+        throw new Error(`${statePath}: field sampler: ${(err as Error).message}`);
+      }
       const rngBytes = Buffer.from(saved.rng, 'base64');
       tidy(() => setRngState(fromArray(new Uint8Array(rngBytes), [rngBytes.length], { dtype: 'uint8' })));
       const { scheduler: _s, sampler: _sa, optimizer: _o, rng: _r, config: _c, worldSize: _w, ...rest } = saved;
@@ -287,6 +328,7 @@ async function runLoop(
     });
   }
   if (resumedFrom === null && lead) {
+    // Reached only for a new run, an empty folder, --overwrite, or --resume without a valid checkpoint.
     rmSync(ckRoot, { recursive: true, force: true });
     rmSync(join(out, 'best'), { recursive: true, force: true });
     writeFileAtomic(metrics.path, '');
@@ -351,6 +393,9 @@ async function runLoop(
   };
 
   let lastCheckpointStep: number | null = resumedFrom;
+  // Ctrl-C between steps: say where the run stands (the output writer removes any temporary folder).
+  const removeNote = onInterruptNote(() =>
+    `training stopped at step ${st.step}; ${lastCheckpointStep === null ? 'no checkpoint was written yet' : `the checkpoint of step ${lastCheckpointStep} is intact: continue with --resume`}`);
   let samplerStateNow = (): unknown => sampler.state();
   const saveCheckpoint = (): void => {
     if (!lead) {
@@ -404,7 +449,7 @@ async function runLoop(
     const s = { ...retrievalSummary(r, st.step, label), file };
     retrieval.push(s);
     record({ kind: 'retrieval', ...s });
-    log(`retrieval ${c.retrievalEval.task} @ step ${st.step}: Mo. ${s.mono.toFixed(3)}  Cr. ${s.cross.toFixed(3)}  Mul. ${s.multi.toFixed(3)}  rank dist. ${s.rankDistance.toFixed(1)}`);
+    log(`retrieval ${c.retrievalEval.task} @ step ${st.step}: Mo. ${na3(s.mono)}  Cr. ${na3(s.cross)}  Mul. ${na3(s.multi)}  rank dist. ${s.rankDistance.toFixed(1)}`);
     if (world > 1 && label !== 'after') barrier();
   };
 
@@ -471,6 +516,9 @@ async function runLoop(
         break;
       }
       if (current.ready) await current.ready;
+      // One turn of the event loop per step (an already-settled promise yields to microtasks only), so SIGINT and
+      // SIGTERM are handled between steps (src/util/outputWriter.ts).
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const willSave = (st.step + 1) % T.checkpointEvery === 0 || (st.step + 1) % T.evalEvery === 0 || st.step + 1 >= totalSteps;
       samplerStateBeforeLookahead = willSave ? sampler.state() : null;
       if (st.step + 1 < totalSteps) lookahead = fetchBatch();
@@ -584,13 +632,9 @@ async function runLoop(
     log(`warning: the best checkpoint ${bestDir} is missing or fails its checksums; the final model is the last state`);
   }
   const finalDir = join(out, 'final');
-  const tmpFinal = join(out, `.final.tmp-${process.pid}`);
-  rmSync(tmpFinal, { recursive: true, force: true });
-  saveSentenceEncoder(model, tmpFinal);
-  // Evaluations split their results into languages seen and unseen in training by this file.
-  writeTrainingLanguages(tmpFinal, data.train.languages);
-  rmSync(finalDir, { recursive: true, force: true });
-  renameSync(tmpFinal, finalDir);
+  // Written as one folder set beside final/ and renamed over it; the training languages are part of the set
+  // (evaluations split their results into languages seen and unseen in training by that file).
+  saveSentenceEncoder(model, finalDir, { extra: (tmp) => writeTrainingLanguages(tmp, data.train.languages) });
   if (retrievalSet) runRetrieval('after');
 
   const summary: TrainSummary = {
@@ -618,5 +662,6 @@ async function runLoop(
   writeFileAtomic(join(out, 'curves.png'), await svgToPng(curves));
   optimizer.dispose();
   temperature.dispose();
+  removeNote();
   return summary;
 }

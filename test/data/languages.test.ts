@@ -6,7 +6,13 @@ test('language tags are validated and canonicalised, unknown ones rejected', () 
   assert.equal(parseLanguage('de'), 'de');
   assert.equal(parseLanguage('zh_hans'), 'zh-Hans');
   assert.equal(parseLanguage('pt-br'), 'pt-BR');
-  assert.equal(parseLanguage('deu'), 'deu');
+  // ISO 639-2/T, 639-2/B and 639-3 aliases are one language, written as ISO 639-1 where it has a code.
+  for (const [alias, canonical] of [['deu', 'de'], ['ger', 'de'], ['DEU', 'de'], ['fra', 'fr'], ['fre', 'fr'], ['zho', 'zh'], ['chi', 'zh'], ['cmn', 'zh'], ['arb', 'ar'], ['nob', 'nb'], ['fil', 'fil'], ['haw', 'haw']]) {
+    assert.equal(parseLanguage(alias), canonical, alias);
+  }
+  assert.equal(parseLanguage('zho-Hant'), 'zh-Hant');
+  assert.equal(parseLanguage('cmn_hans'), 'zh-Hans');
+  assert.equal(languageName('ger'), 'German');
   assert.equal(languageName('zh-Hans'), 'Chinese');
   assert.throws(() => parseLanguage('xx'), /unknown language "xx"/);
   assert.throws(() => parseLanguage('und'), /unknown language/);

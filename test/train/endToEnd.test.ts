@@ -33,6 +33,7 @@ test('from scratch on XQuAD (11 languages, hybrid batches): training loss falls 
     if (process.env.POLYRET_TEST_VERBOSE) console.log(JSON.stringify({ first, last, val, retrieval: s.retrieval }));
     const after = s.retrieval.find((r) => r.label === 'after')!;
     assert.ok(before && after, 'retrieval before and after');
+    assert.ok(before.mono !== null && after.mono !== null && before.multi !== null && after.multi !== null, 'mono and multi mAP exist');
     assert.ok(after.mono > before.mono * 1.15, `monolingual mAP ${before.mono.toFixed(4)} → ${after.mono.toFixed(4)}`);
     assert.ok(after.multi > before.multi, `multilingual mAP ${before.multi.toFixed(4)} → ${after.multi.toFixed(4)}`);
 

@@ -7,7 +7,7 @@ import { WEIGHTINGS, type Weighting } from '../../sampling/languageWeights.js';
 import type { SamplingMode } from '../../sampling/idBatchSampler.js';
 import { applyPrefixes, E5_PREFIXES } from '../../sampling/prefixes.js';
 import { parseFlags } from '../flags.js';
-import { writeFileAtomic } from '../../util/atomicWrite.js';
+import { checkOutputFile, writeOutputFiles } from '../../util/outputWriter.js';
 
 const usage = `Usage: polyret batches --data PATH [--data PATH ...] [options]
 
@@ -100,6 +100,13 @@ const command: Command = {
     const epochs = num('epochs', values.epochs, (x) => Number.isInteger(x) && x >= 1, 'a positive integer');
     const negatives = num('negatives', values.negatives, (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer');
 
+    const plotPng = values.plot === undefined ? undefined : values.plot.replace(/\.svg$/i, '') + '.png';
+    if (values.plot !== undefined) {
+      if (!/\.svg$/i.test(values.plot)) throw new UsageError(`--plot must name an .svg file (the PNG is written beside it), got '${values.plot}'`);
+      // Checked before the batches are drawn, so a folder or an unwritable place fails at once.
+      checkOutputFile(values.plot);
+      checkOutputFile(plotPng!);
+    }
     const ds = openDataset(values.data, {
       format: values.format as DataFormat | undefined,
       negatives,
@@ -165,9 +172,9 @@ const command: Command = {
           min: 0,
           format: (v) => String(v),
         });
-        const png = values.plot.replace(/\.svg$/i, '') + '.png';
-        writeFileAtomic(values.plot, svg);
-        writeFileAtomic(png, await svgToPng(svg));
+        const png = plotPng!;
+        // Both pictures or neither.
+        writeOutputFiles([{ path: values.plot, data: svg }, { path: png, data: await svgToPng(svg) }]);
         process.stderr.write(`plot: ${values.plot}, ${png}\n`);
       }
     } finally {

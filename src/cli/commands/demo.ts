@@ -16,18 +16,18 @@ XQuAD's parallel questions (12 languages), evaluates it zero-shot on MLQA-R (a d
 rank distance) and writes the X→Y mAP heatmaps (SVG and PNG). A few minutes on a 2-core CPU.
 Data comes from ${'`'}../shared/data${'`'} or POLYRET_DATA. MLQA-R is CC BY-NC 4.0.
 
-  --output DIR     run folder (default runs/demo)
+  --output DIR     run folder (default runs/demo; an earlier demo there is replaced, any other folder refused)
   --epochs N       training epochs (default: the config's)
   --set key=value  any training config override (see polyret train --help)
   --quiet          no progress bars
 `;
 
-const f3 = (x: number) => x.toFixed(3);
+const f3 = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : x.toFixed(3));
 
 function table(rows: Array<[string, LareqaResults]>): string {
   const header = ['model', 'Mo. mAP', 'Cr. mAP', 'Mul. mAP', 'rank dist.'];
   const body = rows.map(([name, r]) => [
-    name, f3(r.summary.mono.metrics.mAP!), f3(r.summary.cross.metrics.mAP!), f3(r.summary.multi.metrics.mAP!), r.rankDistance.macro.toFixed(1),
+    name, f3(r.summary.mono.metrics.mAP), f3(r.summary.cross.metrics.mAP), f3(r.summary.multi.metrics.mAP), r.rankDistance.macro.toFixed(1),
   ]);
   const w = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
@@ -56,7 +56,8 @@ const command: Command = {
     const log = (m: string) => process.stderr.write(`${m}\n`);
     log(`polyret demo: training a ${config.model.fromScratch?.numLayers}-layer, ${config.model.fromScratch?.hiddenSize}-wide encoder from scratch on XQuAD (${config.sampling.mode} batches, alpha ${config.sampling.alpha}), evaluating zero-shot on ${config.retrievalEval.task.toUpperCase()}`);
     const { train } = await import('../../train/trainer.js');
-    const s = await train({ config, baseDir, output: out, progress: values.quiet ? false : undefined, log });
+    // A previous demo run (it ends by writing demo.txt) is replaced; any other existing folder is refused.
+    const s = await train({ config, baseDir, output: out, overwrite: existsSync(join(out, 'demo.txt')), progress: values.quiet ? false : undefined, log });
     const before = s.retrieval.find((r) => r.label === 'before');
     const after = s.retrieval.find((r) => r.label === 'after');
     if (!before?.file || !after?.file || !existsSync(before.file) || !existsSync(after.file)) throw new Error('the retrieval evaluations did not complete');

@@ -8,6 +8,8 @@ import { readTexts, type TextItem } from '../../models/textInput.js';
 import { embeddingFormatOf, writeEmbeddingOutput } from '../../models/embeddingOutput.js';
 import { availableParallelism } from 'node:os';
 import { intFlag, parseFlags } from '../flags.js';
+import { checkOutputFile } from '../../util/outputWriter.js';
+import { checkDevice } from '../device.js';
 
 const usage = `Usage: polyret encode --model DIR|ORG/NAME --input FILE --output FILE [options]
 
@@ -58,12 +60,15 @@ const command: Command = {
     const posInt = (flag: string, v: string | undefined): number | undefined => (v === undefined ? undefined : intFlag(flag, v));
     const pooling = values.pooling;
     if (pooling !== 'model' && !isPoolingMode(pooling)) throw new UsageError(`--pooling must be model, cls, mean, max or mean_sqrt_len, got '${pooling}'`);
-    if (!/^(cpu|cuda(:\d+)?)$/.test(values.device)) throw new UsageError(`--device must be cpu or cuda[:N], got '${values.device}'`);
+    await checkDevice(values.device);
     try {
       embeddingFormatOf(values.output);
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
+    // The targets are checked before the model is loaded, so a bad --output fails in a second, not after the work.
+    checkOutputFile(values.output);
+    if (embeddingFormatOf(values.output) === 'npy') checkOutputFile(`${values.output}.ids.json`);
     const batchSize = posInt('batch-size', values['batch-size'])!;
     const maxLength = posInt('max-length', values['max-length']);
     const threads = posInt('threads', values.threads);

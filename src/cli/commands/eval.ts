@@ -1,6 +1,8 @@
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
-import { writeFileAtomic } from '../../util/atomicWrite.js';
+import { checkOutputFile, checkOutputFolder, writeOutputFile } from '../../util/outputWriter.js';
+import { checkDevice } from '../device.js';
+import { parseLanguage } from '../../data/languages.js';
 import { intFlag, parseFlags } from '../flags.js';
 import { dirname, resolve } from 'node:path';
 
@@ -85,7 +87,17 @@ const command: Command = {
     const { isEvalTask, EVAL_TASKS } = await import('../../eval/results.js');
     const task = values.task;
     if (task === undefined || !isEvalTask(task)) throw new UsageError(`--task must be one of ${EVAL_TASKS.join(', ')}\n\n${usage}`);
-    const languages = (values.lang ?? []).flatMap((l) => l.split(',')).map((l) => l.trim()).filter(Boolean);
+    // Canonical codes (deu → de), as the readers give them, so --lang deu selects the German files. Tatoeba keeps
+    // its own resolution (LASER's 112 codes or ISO 639-1, src/eval/tasks/tatoebaLanguages.ts): LASER has codes
+    // (arq, swg, ...) that no general alias table should rewrite.
+    const rawLanguages = (values.lang ?? []).flatMap((l) => l.split(',')).map((l) => l.trim()).filter(Boolean);
+    const languages = task === 'tatoeba' ? rawLanguages : rawLanguages.map((l) => {
+      try {
+        return parseLanguage(l, '--lang');
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+    });
     const similarity = values.similarity;
     if (similarity !== undefined && similarity !== 'ip' && similarity !== 'cosine') throw new UsageError(`--similarity must be ip or cosine, got '${similarity}'`);
     const relevance = values.relevance;
@@ -108,9 +120,10 @@ const command: Command = {
       }
     }
     const device = values.device;
-    if (device !== 'cpu' && !/^cuda(:\d+)?$/.test(device)) throw new UsageError(`--device must be cpu or cuda[:N], got '${device}'`);
+    await checkDevice(device);
 
     if (values['export-texts']) {
+      checkOutputFile(values['export-texts']);
       const { exportTexts } = await import('../../eval/exportTexts.js');
       const n = await exportTexts(task, languages, values['export-texts'], ct, values.corpus, {
         ...(values.dataset ? { dataset: values.dataset } : {}),
@@ -122,6 +135,10 @@ const command: Command = {
     if (!values.embeddings === !values.model) throw new UsageError(`give exactly one of --embeddings FILE or --model DIR\n\n${usage}`);
     if (runtime === 'onnx' && !values.model) throw new UsageError('--runtime onnx needs --model DIR (a folder written by polyret export)');
 
+    // Every target is checked before the work: a folder given as --out fails now, not after the evaluation.
+    const out = values.out ?? `results-${task}.json`;
+    checkOutputFile(out);
+    if (values['run-dir']) checkOutputFolder(values['run-dir'], { existing: () => true });
     const { runEval } = await import('../../eval/runEval.js');
     const { EmbeddingsFile } = await import('../../eval/embeddings.js');
     const { summaryTable, rankDistanceTable, matrixTable, seenUnseenTable, relevanceTable, toText } = await import('../../eval/report/tables.js');
@@ -139,7 +156,6 @@ const command: Command = {
       const encoder = await loadModelEncoder(values.model!, device, { batchSize });
       source = { kind: 'model' as const, dir: values.model!, encoder, batchSize };
     }
-    const out = values.out ?? `results-${task}.json`;
     try {
       const results = await runEval({
         task,
@@ -160,7 +176,7 @@ const command: Command = {
         ...(k ? { k } : {}),
         ignoreIdenticalIds: !values['keep-identical-ids'],
       });
-      writeFileAtomic(out, `${JSON.stringify(results)}\n`);
+      writeOutputFile(out, `${JSON.stringify(results)}\n`);
       const parts = [`${results.name} on ${task}`, toText(summaryTable(results))];
       const su = seenUnseenTable(results);
       if (su) parts.push(`seen / unseen (training languages ${results.seenUnseen!.trainingLanguages.join(', ')})`, toText(su));

@@ -5,6 +5,7 @@ import { saveSentenceEncoder } from '../../models/save.js';
 import { isPoolingMode } from '../../models/pooling.js';
 import { SUPPORTED_MODEL_TYPES, type EncoderModelType } from '../../models/config.js';
 import { intFlag, parseFlags } from '../flags.js';
+import { checkOutputFolder } from '../../util/outputWriter.js';
 
 const usage = `Usage: polyret init-model --arch bert|xlm-roberta --layers N --hidden N --heads N --vocab-from tokenizer.json --output DIR [options]
 
@@ -21,7 +22,8 @@ zero padding rows) as a sentence-transformers folder, for studies without pretra
   --pooling MODE       cls (default) | mean | max | mean_sqrt_len
   --normalize          add a Normalize module after pooling
   --seed N             RNG seed of the initial weights (default 0)
-  --output DIR         folder to write
+  --output DIR         folder to write (as a whole: nothing is left behind if writing fails)
+  --overwrite          replace an existing non-empty --output folder (refused otherwise)
 `;
 
 const command: Command = {
@@ -41,6 +43,7 @@ const command: Command = {
       normalize: { type: 'boolean', default: false },
       seed: { type: 'string', default: '0' },
       output: { type: 'string' },
+      overwrite: { type: 'boolean', default: false },
     }, usage);
     for (const k of ['arch', 'layers', 'hidden', 'heads', 'vocab-from', 'output'] as const) {
       if (!values[k]) throw new UsageError(`--${k} is required\n\n${usage}`);
@@ -48,6 +51,8 @@ const command: Command = {
     if (!(SUPPORTED_MODEL_TYPES as readonly string[]).includes(values.arch!)) throw new UsageError(`--arch must be one of ${SUPPORTED_MODEL_TYPES.join(', ')}, got '${values.arch}'`);
     const int = (flag: string, v: string | undefined, min = 1): number | undefined => (v === undefined ? undefined : intFlag(flag, v, min));
     if (!isPoolingMode(values.pooling)) throw new UsageError(`--pooling must be cls, mean, max or mean_sqrt_len, got '${values.pooling}'`);
+    // A user's model folder is never replaced silently; the check comes before the weights are made.
+    checkOutputFolder(values.output!, { existing: 'empty', overwrite: values.overwrite, what: 'model folder' });
     const enc = createEncoderFromScratch({
       arch: values.arch as EncoderModelType,
       layers: int('layers', values.layers)!,

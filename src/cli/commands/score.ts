@@ -2,7 +2,7 @@ import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { readQrels } from '../../eval/trec/qrels.js';
 import { readRun } from '../../eval/trec/run.js';
-import { scoreRun } from '../../eval/metrics/scoreRun.js';
+import { checkScorable, scoreRun } from '../../eval/metrics/scoreRun.js';
 import { parseMetric, type TiesMode } from '../../eval/metrics/metricSpec.js';
 import { parseFlags } from '../flags.js';
 
@@ -19,6 +19,8 @@ Scores a TREC run against TREC qrels with trec_eval's semantics (see docs/evalua
   -l, --level N       lowest grade that counts as relevant (trec_eval -l, default 1)
   --per-query         also print each query's values
   --json              print {"metrics": {...}, "perQuery": {...}} (perQuery only with --per-query)
+
+Exits 1, naming the files, when the qrels or the run is empty or no query is in both (as trec_eval does).
 `;
 
 const command: Command = {
@@ -47,7 +49,11 @@ const command: Command = {
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
-    const result = scoreRun(readQrels(values.qrels), readRun(values.run), specs, {
+    const qrels = readQrels(values.qrels);
+    const run = readRun(values.run);
+    // As trec_eval: no overlap between the files is an error, not a score of 0.
+    checkScorable(qrels, run, values.qrels, values.run);
+    const result = scoreRun(qrels, run, specs, {
       ties: values.ties as TiesMode,
       complete: values.complete,
       relevanceLevel: level,

@@ -4,6 +4,8 @@ import { ConfigError, loadTrainConfig } from '../../train/config.js';
 import { intFlag, parseFlags } from '../flags.js';
 import { DEFAULT_MASTER_PORT, worldFromEnv, type World } from '../../dist/worldEnv.js';
 
+const na3 = (x: number | null) => (x === null ? 'n/a' : x.toFixed(3));
+
 const usage = `Usage: polyret train --config FILE [--output DIR] [--resume] [--max-steps N] [--set key=value ...]
                      [--nproc N [--nnodes M --node-rank I --master-addr HOST --master-port PORT]]
 
@@ -15,7 +17,10 @@ by the lowest validation loss with early stopping.
   --config FILE       training config, YAML or JSON (configs/*.yaml are examples)
   --output DIR        output folder (default: runs/<config name>): checkpoints/, best/, final/,
                       metrics.jsonl, config.yaml, summary.json
-  --resume            continue from the newest valid checkpoint in DIR/checkpoints
+  --resume            continue from the newest valid checkpoint in DIR/checkpoints (a run that stopped at its
+                      old --max-steps goes on to a larger one)
+  --overwrite         start afresh in an existing non-empty DIR, deleting its checkpoints and metrics
+                      (without --resume or --overwrite an existing run folder is refused)
   --max-steps N       stop after N optimizer steps (same as --set training.maxSteps=N)
   --set key=value     override a config value, e.g. --set training.lr=1e-4 --set sampling.mode=cross
                       (value read as YAML: numbers, true/false, null, [a, b])
@@ -48,6 +53,7 @@ const command: Command = {
       config: { type: 'string' },
       output: { type: 'string' },
       resume: { type: 'boolean', default: false },
+      overwrite: { type: 'boolean', default: false },
       'max-steps': { type: 'string' },
       set: { type: 'string', multiple: true },
       quiet: { type: 'boolean', default: false },
@@ -58,6 +64,7 @@ const command: Command = {
       'master-port': { type: 'string' },
     }, usage);
     if (!values.config) throw new UsageError(`--config is required\n\n${usage}`);
+    if (values.resume && values.overwrite) throw new UsageError('--resume and --overwrite exclude each other (continue the run, or replace it)');
     const overrides = [...(values.set ?? [])];
     if (values['max-steps'] !== undefined) {
       const n = intFlag('max-steps', values['max-steps']);
@@ -97,7 +104,7 @@ const command: Command = {
     let s;
     try {
       s = await train({
-        config: loaded.config, baseDir: loaded.baseDir, output, resume: values.resume, progress: values.quiet ? false : undefined,
+        config: loaded.config, baseDir: loaded.baseDir, output, resume: values.resume, overwrite: values.overwrite, progress: values.quiet ? false : undefined,
         defaultThreads: dist?.threads, localRank: world?.localRank,
       });
     } finally {
@@ -108,7 +115,7 @@ const command: Command = {
       `finished: ${s.stopReason} after ${s.steps} steps (${s.triplets} triplets, ${(s.seconds / 60).toFixed(1)} min, ${(s.triplets / Math.max(1e-9, s.seconds)).toFixed(1)} triplets/s)`,
       `train loss: ${s.firstTrainLoss?.toFixed(4) ?? '-'} → ${s.lastTrainLoss?.toFixed(4) ?? '-'}${s.skippedSteps ? ` (${s.skippedSteps} steps skipped: non-finite loss)` : ''}`,
       `validation loss: ${s.initialValidationLoss !== null ? `untrained ${s.initialValidationLoss.toFixed(4)}, ` : ''}best ${s.bestValidationLoss?.toFixed(4) ?? '-'} at step ${s.bestStep ?? '-'}, last ${s.lastValidationLoss?.toFixed(4) ?? '-'}`,
-      ...s.retrieval.map((r) => `${r.task} ${r.label} (step ${r.step}): Mo. ${r.mono.toFixed(3)}  Cr. ${r.cross.toFixed(3)}  Mul. ${r.multi.toFixed(3)}  rank dist. ${r.rankDistance.toFixed(1)}`),
+      ...s.retrieval.map((r) => `${r.task} ${r.label} (step ${r.step}): Mo. ${na3(r.mono)}  Cr. ${na3(r.cross)}  Mul. ${na3(r.multi)}  rank dist. ${r.rankDistance.toFixed(1)}`),
       `final model: ${s.finalDir}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);

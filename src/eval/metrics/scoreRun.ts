@@ -52,3 +52,18 @@ export function scoreRun(qrels: Qrels, run: Run, metricNames: readonly (string |
   });
   return { metrics, perQuery, numQueries: evaluated };
 }
+
+/**
+ * What trec_eval refuses: empty qrels, an empty run, or no query in both (a run of another collection, or ids
+ * written differently). Scoring would print 0 and look like a result; this throws, naming both files.
+ */
+export function checkScorable(qrels: Qrels, run: Run, qrelsPath: string, runPath: string): void {
+  if (qrels.size === 0) throw new Error(`${qrelsPath}: no judgements (empty qrels); nothing to score`);
+  if (run.size === 0) throw new Error(`${runPath}: no results (empty run); nothing to score`);
+  let both = 0;
+  for (const q of qrels.keys()) if (run.has(q)) both++;
+  if (both === 0) {
+    const first = (m: Map<string, unknown>) => [...m.keys()].slice(0, 3).map((q) => `'${q.length > 40 ? `${q.slice(0, 40)}…` : q}'`).join(', ');
+    throw new Error(`no query is in both ${qrelsPath} (${qrels.size} queries, e.g. ${first(qrels)}) and ${runPath} (${run.size} queries, e.g. ${first(run)}); nothing to score`);
+  }
+}

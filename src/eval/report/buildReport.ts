@@ -1,5 +1,7 @@
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../util/atomicWrite.js';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { FolderOutput, retargetError } from '../../util/outputWriter.js';
 import type { EvalResults } from '../results.js';
 import { pairContributions, pairedTests, type SettingValues } from '../stats/pairedTests.js';
 import { heatmapSvg, svgToPng } from './heatmap.js';
@@ -12,6 +14,8 @@ export interface ReportOptions {
   seed?: number;
   /** Skip PNG rendering (SVG only). */
   png?: boolean;
+  /** Replace a non-empty --out folder that is not an earlier report. */
+  overwrite?: boolean;
 }
 
 /** A comparable group of settings: LAReQA's mono / cross / multi, or MIRACL's languages and their average. */
@@ -78,16 +82,34 @@ function groups(r: EvalResults): Group[] {
   return out;
 }
 
-const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
+/**
+ * File-name stems for result names, distinct for distinct names: the ASCII-safe form, plus a short hash of the
+ * original whenever characters were replaced (`mödel 1` and `mädel 1` would both be `m_del_1`) or two safe forms
+ * collide case-insensitively (case-insensitive file systems).
+ */
+export function fileStems(names: readonly string[]): string[] {
+  const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_') || '_';
+  const hash = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex').slice(0, 8);
+  const stems = names.map((n) => (safe(n) === n ? n : `${safe(n)}-${hash(n)}`));
+  const seen = new Map<string, number>();
+  for (const s of stems) seen.set(s.toLowerCase(), (seen.get(s.toLowerCase()) ?? 0) + 1);
+  return stems.map((s, i) => (seen.get(s.toLowerCase())! > 1 ? `${s}-${hash(names[i]!)}` : s));
+}
+
+/** An existing report folder may be replaced by a new report: it holds a report.md (and nothing is merged in). */
+export const isReportFolder = (dir: string): boolean => existsSync(join(dir, 'report.md'));
 
 const fmtP = (p: number) => (p < 0.001 ? '<.001' : p.toFixed(3));
 
 /** The macro-averaged group value of one system (mean over settings of the per-setting mean). */
-function groupValue(vals: SettingValues[]): number {
+function groupValue(vals: SettingValues[]): number | null {
   let s = 0;
   for (const v of vals) s += v.values.reduce((a, b) => a + b, 0) / Math.max(1, v.values.length);
-  return vals.length ? s / vals.length : 0;
+  // No settings (cross-lingual with one language): the average does not exist; it is not 0.
+  return vals.length ? s / vals.length : null;
 }
+
+const languagesOf = (r: EvalResults): string[] => [...(r.lareqa ? r.lareqa.languages : r.miracl!.languages)].sort();
 
 /**
  * Writes report.md, summary.csv, and per results file matrix-<name>.csv and heatmap-<name>.svg/.png; with two or
@@ -103,15 +125,37 @@ export async function buildReport(results: readonly EvalResults[], opts: ReportO
     if (names.has(r.name)) throw new Error(`report: two results are named '${r.name}' (give them different --name at eval time)`);
     names.add(r.name);
   }
+  // Results over different languages cannot be compared setting by setting: refused before anything is written.
+  const langs0 = languagesOf(results[0]!);
+  for (const r of results.slice(1)) {
+    const l = languagesOf(r);
+    if (l.join(',') !== langs0.join(',')) {
+      throw new Error(`report: '${r.name}' covers the languages ${l.join(', ')} but '${results[0]!.name}' covers ${langs0.join(', ')}; compare results over the same languages (polyret eval --lang)`);
+    }
+  }
+  // The whole report is one folder set: written beside the target and renamed into place only when every file
+  // is there, so a failure (a full disk, a bad results file) leaves no half report and an older report intact.
+  const out = new FolderOutput(opts.outDir, { existing: isReportFolder, overwrite: opts.overwrite, what: 'folder (not a polyret report)' });
+  try {
+    const written = await fill(results, opts, task, (file, data) => out.write(file, data)).then((files) => files.map((f) => out.finalPath(f)));
+    out.commit();
+    return written;
+  } catch (err) {
+    out.abort();
+    throw retargetError(err, out.tmpDir, opts.outDir);
+  }
+}
+
+async function fill(results: readonly EvalResults[], opts: ReportOptions, task: string, put: (file: string, data: string | Uint8Array) => void): Promise<string[]> {
   const written: string[] = [];
   const write = (file: string, data: string | Uint8Array) => {
-    const p = join(opts.outDir, file);
-    writeFileAtomic(p, data);
-    written.push(p);
+    put(file, data);
+    written.push(file);
   };
+  const stems = fileStems(results.map((r) => r.name));
   const md: string[] = [`# ${task} evaluation report`, ''];
   const csvRows: string[][] = [['system', 'group', 'metric', 'value', 'delta_vs_first', 'p_randomization', 'p_bootstrap']];
-  for (const r of results) {
+  for (const [ri, r] of results.entries()) {
     md.push(`## ${r.name}`, '', `model: \`${r.model.path}\` · created ${r.createdAt} · config \`${JSON.stringify(r.config)}\``, '', toMarkdown(summaryTable(r)), '');
     const su = seenUnseenTable(r);
     if (su) md.push(`Seen and unseen languages (training languages: ${r.seenUnseen!.trainingLanguages.join(', ')}; ${r.seenUnseen!.rule}):`, '', toMarkdown(su), '');
@@ -122,7 +166,7 @@ export async function buildReport(results: readonly EvalResults[], opts: ReportO
     if (r.tatoeba) {
       // The per-language accuracies as a picture: the two directions down, languages across, one colour scale 0–1.
       const t = r.tatoeba;
-      const base = `tatoeba-${safe(r.name)}`;
+      const base = `tatoeba-${stems[ri]}`;
       const svg = heatmapSvg(
         ['xx→en', 'en→xx'],
         t.order,
@@ -135,7 +179,7 @@ export async function buildReport(results: readonly EvalResults[], opts: ReportO
     }
     const mt = matrixTable(r);
     if (mt && r.lareqa) {
-      const base = `${safe(r.name)}`;
+      const base = stems[ri]!;
       write(`matrix-${base}.csv`, toCsv(mt));
       const svg = heatmapSvg(r.lareqa.matrix.languages, r.lareqa.matrix.languages, r.lareqa.matrix.mAP, { title: `${r.name}: ${task} mAP, X→Y` });
       write(`heatmap-${base}.svg`, svg);
@@ -152,7 +196,10 @@ export async function buildReport(results: readonly EvalResults[], opts: ReportO
     for (const g of gs) {
       const vals = g.values(r);
       const v = groupValue(vals);
-      if (i === 0) {
+      if (v === null) {
+        row.push('n/a');
+        csvRows.push([r.name, g.name, g.metric, '', '', '', '']);
+      } else if (i === 0) {
         row.push(v.toFixed(3));
         csvRows.push([r.name, g.name, g.metric, String(v), '', '', '']);
       } else {

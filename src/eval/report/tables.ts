@@ -1,7 +1,8 @@
 import type { EvalResults } from '../results.js';
 
-const f3 = (x: number | undefined) => (x === undefined ? '' : x.toFixed(3));
-const f1 = (x: number | undefined) => (x === undefined ? '' : x.toFixed(1));
+// null is a value that does not exist (cross-lingual averages with one language): n/a, never 0.
+const f3 = (x: number | null | undefined) => (x === undefined ? '' : x === null ? 'n/a' : x.toFixed(3));
+const f1 = (x: number | null | undefined) => (x === undefined ? '' : x === null ? 'n/a' : x.toFixed(1));
 
 export interface Table {
   header: string[];

@@ -1,3 +1,4 @@
+import { parseLanguage } from '../../data/languages.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dataDir } from '../../util/dataDir.js';
@@ -157,7 +158,15 @@ export function parseLareqaFile(json: unknown, lang: string, file: string, relev
 /** Loads a LAReQA dataset from `<data>/<task>/<lang>.json`; `langs` restricts (and orders) the languages. */
 export function loadLareqa(task: LareqaTask, langs?: readonly string[], dir = dataDir(), opts: { relevance?: Relevance } = {}): LareqaDataset {
   const known: readonly string[] = LAREQA_LANGUAGES[task];
-  const chosen = langs && langs.length ? [...langs] : [...known];
+  // Canonical codes (deu → de), as the task's files are named; the same language twice is one language.
+  const canonical = (l: string): string => {
+    try {
+      return parseLanguage(l);
+    } catch {
+      return l; // not a language at all: reported below as a language the task does not have
+    }
+  };
+  const chosen = langs && langs.length ? [...new Set(langs.map(canonical))] : [...known];
   for (const l of chosen) {
     if (!known.includes(l)) throw new Error(`${task} has no language '${l}' (it has ${known.join(', ')})`);
   }

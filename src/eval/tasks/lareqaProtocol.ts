@@ -42,7 +42,8 @@ export type ScoreBlock = (lang: LareqaLanguage, start: number, end: number) => F
 
 export interface LareqaSummaryGroup {
   settings: number;
-  metrics: Record<string, number>;
+  /** Macro averages; null when the group has no settings (e.g. cross-lingual with one language): not 0. */
+  metrics: Record<string, number | null>;
 }
 
 export interface LareqaResults {
@@ -145,7 +146,7 @@ export function evaluateLareqa(ds: LareqaDataset, score: ScoreBlock, opts: Lareq
   const group = (kind: SettingKind): LareqaSummaryGroup => {
     const ss = settings.filter((s) => s.kind === kind);
     const names = kind === 'multi' ? [...metricNames, 'rankDistance'] : metricNames;
-    return { settings: ss.length, metrics: Object.fromEntries(names.map((m) => [m, mean(ss.map((s) => s.metrics[m]!))])) };
+    return { settings: ss.length, metrics: Object.fromEntries(names.map((m) => [m, ss.length ? mean(ss.map((s) => s.metrics[m]!)) : null])) };
   };
   const perLanguage: Record<string, number> = {};
   for (const s of settings) if (s.kind === 'multi') perLanguage[s.query] = s.metrics.rankDistance!;

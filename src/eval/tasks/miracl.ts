@@ -1,6 +1,7 @@
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
+import { inputError } from '../../util/inputFile.js';
 import { join } from 'node:path';
 import { dataDir } from '../../util/dataDir.js';
 import { parseQrels, type Qrels } from '../trec/qrels.js';
@@ -51,25 +52,46 @@ export interface MiraclPassage {
  * A malformed line is an error naming the file and line.
  */
 export async function* readMiraclCorpus(path: string): AsyncGenerator<MiraclPassage> {
-  const input = path.endsWith('.gz') ? createReadStream(path).pipe(createGunzip()) : createReadStream(path);
+  const file = createReadStream(path);
+  let input: NodeJS.ReadableStream = file;
+  if (path.endsWith('.gz')) {
+    const gz = createGunzip();
+    // pipe() does not forward the file's errors (ENOENT, EISDIR) to the gunzip stream readline listens to.
+    file.on('error', (e) => gz.destroy(e));
+    input = file.pipe(gz);
+  }
   const lines = createInterface({ input, crlfDelay: Infinity });
   let n = 0;
-  for await (const line of lines) {
-    n++;
-    if (line.trim() === '') continue;
-    let obj: unknown;
-    try {
-      obj = JSON.parse(line);
-    } catch (err) {
-      throw new Error(`${path}:${n}: not JSON: ${(err as Error).message}`);
+  try {
+    for await (const line of lines) {
+      n++;
+      if (line.trim() === '') continue;
+      let obj: unknown;
+      try {
+        obj = JSON.parse(line);
+      } catch (err) {
+        throw new CorpusLineError(`${path}:${n}: not JSON: ${(err as Error).message}`);
+      }
+      const o = obj as Record<string, unknown>;
+      for (const field of ['docid', 'title', 'text'] as const) {
+        if (typeof o?.[field] !== 'string') throw new CorpusLineError(`${path}:${n}: field '${field}' must be a string`);
+      }
+      yield { docid: o.docid as string, title: o.title as string, text: o.text as string };
     }
-    const o = obj as Record<string, unknown>;
-    for (const field of ['docid', 'title', 'text'] as const) {
-      if (typeof o?.[field] !== 'string') throw new Error(`${path}:${n}: field '${field}' must be a string`);
+  } catch (err) {
+    if (err instanceof CorpusLineError) throw err;
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'Z_BUF_ERROR' || e.code === 'Z_DATA_ERROR' || /unexpected end of file|incorrect header|invalid/i.test(e.message)) {
+      throw new Error(`${path}: the gzip data is ${/unexpected end/i.test(e.message) ? 'truncated' : 'corrupt'} after line ${n} (${e.message}${e.code ? `, ${e.code}` : ''})`);
     }
-    yield { docid: o.docid as string, title: o.title as string, text: o.text as string };
+    throw inputError(path, err, 'corpus');
+  } finally {
+    file.destroy();
   }
 }
+
+/** A malformed corpus line (its message already names file and line). */
+class CorpusLineError extends Error {}
 
 /** The passage text an encoder sees (MIRACL's convention: title and text). */
 export function passageText(p: MiraclPassage): string {

@@ -1,3 +1,5 @@
+import { quoteExcerpt } from '../../util/quote.js';
+
 /**
  * The non-blank lines of a whitespace-separated TREC file, each split into exactly `layout.length` fields;
  * a line with another count is an error naming `source:line` and the expected layout.
@@ -9,7 +11,7 @@ export function* trecFields(text: string, source: string, layout: readonly strin
     if (line === '') continue;
     const f = line.split(/\s+/);
     const where = `${source}:${i + 1}`;
-    if (f.length !== layout.length) throw new Error(`${where}: expected ${layout.length} fields '${layout.join(' ')}', got ${f.length}: '${line}'`);
+    if (f.length !== layout.length) throw new Error(`${where}: expected ${layout.length} fields '${layout.join(' ')}', got ${f.length}: ${quoteExcerpt(line)}`);
     yield { f, where };
   }
 }

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { quoteExcerpt } from '../../util/quote.js';
+import { readInputText } from '../../util/inputFile.js';
 import { trecFields } from './fields.js';
 
 /** qid → (docid → grade), in order of first appearance. */
@@ -12,17 +13,17 @@ export function parseQrels(text: string, source = 'qrels'): Qrels {
   const qrels: Qrels = new Map();
   for (const { f, where } of trecFields(text, source, ['qid', 'iter', 'docid', 'grade'])) {
     const grade = Number(f[3]);
-    if (!Number.isInteger(grade)) throw new Error(`${where}: grade '${f[3]}' is not an integer`);
+    if (!Number.isInteger(grade)) throw new Error(`${where}: grade ${quoteExcerpt(f[3]!)} is not an integer`);
     let q = qrels.get(f[0]!);
     if (!q) qrels.set(f[0]!, (q = new Map()));
-    if (q.has(f[2]!)) throw new Error(`${where}: document '${f[2]}' is judged twice for query '${f[0]}'`);
+    if (q.has(f[2]!)) throw new Error(`${where}: document ${quoteExcerpt(f[2]!)} is judged twice for query ${quoteExcerpt(f[0]!)}`);
     q.set(f[2]!, grade);
   }
   return qrels;
 }
 
 export function readQrels(path: string): Qrels {
-  return parseQrels(readFileSync(path, 'utf8'), path);
+  return parseQrels(readInputText(path, 'qrels'), path);
 }
 
 /** Formats qrels in TREC layout (`qid 0 docid grade`), queries and documents in map order. */

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { quoteExcerpt } from '../../util/quote.js';
+import { readInputText } from '../../util/inputFile.js';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
 import { rankTrec } from '../metrics/rankRun.js';
 import { trecFields } from './fields.js';
@@ -20,12 +21,12 @@ export function parseRun(text: string, source = 'run'): Run {
   const seen = new Map<string, Set<string>>();
   for (const { f, where } of trecFields(text, source, ['qid', 'Q0', 'docid', 'rank', 'score', 'tag'])) {
     const [qid, , docid, rank, scoreText] = f as [string, string, string, string, string];
-    if (!/^-?\d+$/.test(rank)) throw new Error(`${where}: rank '${rank}' is not an integer`);
+    if (!/^-?\d+$/.test(rank)) throw new Error(`${where}: rank ${quoteExcerpt(rank)} is not an integer`);
     const score = Number(scoreText);
-    if (scoreText === '' || !Number.isFinite(score)) throw new Error(`${where}: score '${scoreText}' is not a finite number`);
+    if (scoreText === '' || !Number.isFinite(score)) throw new Error(`${where}: score ${quoteExcerpt(scoreText)} is not a finite number`);
     let docs = seen.get(qid);
     if (!docs) seen.set(qid, (docs = new Set()));
-    if (docs.has(docid)) throw new Error(`${where}: document '${docid}' is listed twice for query '${qid}'`);
+    if (docs.has(docid)) throw new Error(`${where}: document ${quoteExcerpt(docid)} is listed twice for query ${quoteExcerpt(qid)}`);
     docs.add(docid);
     let list = run.get(qid);
     if (!list) run.set(qid, (list = []));
@@ -35,7 +36,7 @@ export function parseRun(text: string, source = 'run'): Run {
 }
 
 export function readRun(path: string): Run {
-  return parseRun(readFileSync(path, 'utf8'), path);
+  return parseRun(readInputText(path, 'run'), path);
 }
 
 /**
