@@ -8,8 +8,10 @@ folder's Hugging Face tokenizer (model.preprocess, query and passage max lengths
 MultipleNegativesRankingLoss (scale = 1/temperature, cosine similarity; CachedMultipleNegativesRankingLoss with
 mini_batch_size when polyret uses GradCache), backward, torch.nn.utils.clip_grad_norm_, torch.optim.AdamW with decay
 groups (no decay for biases and LayerNorm, as polyret's decayGroups) and transformers' get_linear_schedule_with_warmup.
-bf16: the loss call (forward and similarity) under torch.autocast('cpu', dtype=torch.bfloat16), as the Hugging Face
-Trainer does with bf16=True; gradients, clipping and AdamW stay float32.
+bf16: the encoder's forward under torch.autocast('cpu', dtype=torch.bfloat16) and its embeddings back in float32 for
+MultipleNegativesRankingLoss.compute_loss_from_embeddings, as polyret's training.precision=bf16 (with GradCache, the
+whole CachedMultipleNegativesRankingLoss call under autocast, as the Hugging Face Trainer does with bf16=True);
+gradients, clipping and AdamW stay float32.
 
 Protocol (--serve is the only mode): prints one ready line, then answers each stdin line with one JSON line:
   {"op": "reset", "precision": "fp32" | "bf16"}  -> reloads the initial model, optimizer and schedule
@@ -35,6 +37,7 @@ import sentence_transformers  # noqa: E402
 import transformers  # noqa: E402
 from sentence_transformers import SentenceTransformer  # noqa: E402
 from sentence_transformers.sentence_transformer.losses import CachedMultipleNegativesRankingLoss, MultipleNegativesRankingLoss  # noqa: E402
+from sentence_transformers.base.losses.merged_forward import embed_columns  # noqa: E402
 from transformers import get_linear_schedule_with_warmup  # noqa: E402
 
 spec = json.load(open(args.spec))
@@ -80,9 +83,14 @@ class Run:
             self.features(b["positives"], spec["maxPassageLength"]),
             self.features(b["negatives"], spec["maxPassageLength"]),
         ]
-        cast = torch.autocast("cpu", dtype=torch.bfloat16) if self.precision == "bf16" else contextlib.nullcontext()
-        with cast:
-            loss = self.loss(feats, None)
+        if self.precision == "bf16" and isinstance(self.loss, MultipleNegativesRankingLoss):
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                embs = embed_columns(self.model, feats)  # what MultipleNegativesRankingLoss.forward runs
+            loss = self.loss.compute_loss_from_embeddings([e.float() for e in embs], None)
+        else:
+            cast = torch.autocast("cpu", dtype=torch.bfloat16) if self.precision == "bf16" else contextlib.nullcontext()
+            with cast:
+                loss = self.loss(feats, None)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.params, tr["maxGradNorm"])
         self.opt.step()
