@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { autocast, computeInfo, setNumThreads } from '../src/tensor/index.js';
 import { dataPath } from '../src/util/dataDir.js';
-import { InterleavedPeer, THREAD_FLAGS, THREAD_FLAGS_HELP, describeThreads, peerEnv, peerLabel, ratioLine, threadSettings, type ThreadSettings } from './lib/peer.js';
+import { InterleavedPeer, THREAD_FLAGS, THREAD_FLAGS_HELP, peerPython, describeThreads, peerEnv, peerLabel, ratioLine, threadSettings, type ThreadSettings } from './lib/peer.js';
 import { parsePrecisions, type BenchPrecision } from './lib/precision.js';
 import { writeTokenizerConfig } from './lib/stFolder.js';
 import { loadLareqa } from '../src/eval/tasks/lareqaData.js';
@@ -148,6 +148,7 @@ export async function main(argv: string[]): Promise<void> {
     console.log(HELP);
     return;
   }
+  peerPython(); // fails now, with what to do, when there is no peer Python
   // Inference of these encoders is fastest with 1 ATen thread and OpenBLAS on all cores (measured; see docs).
   const ts = threadSettings(values, 1);
   const batchSize = Number(values['batch-size']);

@@ -11,7 +11,7 @@ import {
 import { BertModel, newEncoderConfig } from '../src/models/index.js';
 import { AdamW } from '../src/nn/optim/index.js';
 import { parsePrecisions, type BenchPrecision } from './lib/precision.js';
-import { InterleavedPeer, THREAD_FLAGS, THREAD_FLAGS_HELP, bestPeer, describeThreads, median, peerEnv, peerLabel, ratioLine, threadSettings } from './lib/peer.js';
+import { InterleavedPeer, THREAD_FLAGS, THREAD_FLAGS_HELP, peerPython, bestPeer, describeThreads, median, peerEnv, peerLabel, ratioLine, threadSettings } from './lib/peer.js';
 
 const HELP = `npm run bench -- train-step [options]
   --configs LIST     model shapes, comma-separated LAYERS/HIDDEN (default L4/H256,L2/H512; heads = hidden/64)
@@ -95,6 +95,7 @@ export async function main(argv: string[]): Promise<void> {
     console.log(HELP);
     return;
   }
+  peerPython(); // fails now, with what to do, when there is no peer Python
   const precisions = parsePrecisions(values.precision);
   const steps = Number(values.steps);
   const warmup = Number(values.warmup);

@@ -32,7 +32,7 @@ import { infoNCELoss, tripletLayout, type TripletLayout } from '../src/train/los
 import { SentenceTextEncoder } from '../src/train/modelSource.js';
 import { TokenizerWorker } from '../src/train/tokenizePrefetch.js';
 import {
-  InterleavedPeer, THREAD_FLAGS, THREAD_FLAGS_HELP, bestPeer, describeThreads, median, peerEnv, peerLabel, ratioLine, threadSettings,
+  InterleavedPeer, THREAD_FLAGS, THREAD_FLAGS_HELP, peerPython, bestPeer, describeThreads, median, peerEnv, peerLabel, ratioLine, threadSettings,
 } from './lib/peer.js';
 import { parsePrecisions, type BenchPrecision } from './lib/precision.js';
 import { writeTokenizerConfig } from './lib/stFolder.js';
@@ -137,6 +137,7 @@ export async function main(argv: string[]): Promise<void> {
     console.log(HELP);
     return;
   }
+  peerPython(); // fails now, with what to do, when there is no peer Python
   const B = Number(values.batch);
   const steps = Number(values.steps);
   const warmup = Number(values.warmup);
