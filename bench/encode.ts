@@ -25,7 +25,7 @@ import { Progress } from '../src/util/progress.js';
 
 const HELP = `npm run bench -- encode [options]
   --texts N          texts for the L4/H256 model (default 2000)
-  --base-texts N     texts for the L12/H768 model (default 200)
+  --base-texts N     texts for the L12/H768 model (default 100)
   --skip-base        only the L4/H256 model
   --batch-size N     texts per forward pass, both sides (default 32)
   --round N          texts per alternating round (default 500)
@@ -135,7 +135,7 @@ export async function main(argv: string[]): Promise<void> {
     args: argv,
     options: {
       texts: { type: 'string', default: '2000' },
-      'base-texts': { type: 'string', default: '200' },
+      'base-texts': { type: 'string', default: '100' },
       'batch-size': { type: 'string', default: '32' },
       ...THREAD_FLAGS,
       'skip-base': { type: 'boolean', default: false },
