@@ -33,6 +33,7 @@ const HELP = `npm run bench -- encode [options]
 ${THREAD_FLAGS_HELP}
 polyret's default here is 1 ATen thread with OpenBLAS on all cores (its fastest for inference; --aten-threads changes it).
 Peer Python: POLYRET_PEER_PYTHON, else .venv/bin/python (bash scripts/setup-python.sh).`;
+
 /** Up to n unique sentences, taking languages in turn so every script is represented. */
 function sentences(n: number): string[] {
   const pools: string[][] = [];
