@@ -246,7 +246,7 @@ export async function main(argv: string[]): Promise<void> {
       const n = Math.min(4, total);
       const rel = r.lossesPolyret.map((l, i) => Math.abs(l - r.lossesPeer[i]!) / Math.abs(r.lossesPeer[i]!));
       console.log(`${r.precision} losses, first ${n} steps: polyret ${r.lossesPolyret.slice(0, n).map((l) => l.toFixed(4)).join(', ')}; ` +
-        `peer ${r.lossesPeer.slice(0, n).map((l) => l.toFixed(4)).join(', ')}; largest relative difference over all ${total} steps ${(100 * Math.max(...rel)).toFixed(2)}%` +
+        `peer ${r.lossesPeer.slice(0, n).map((l) => l.toFixed(4)).join(', ')}; largest relative difference over all ${total} steps ${Math.max(...rel).toExponential(1)}` +
         (dropout > 0 ? ' (dropout masks differ between the sides)' : ''));
       const best = bestPeer(r.peers);
       const pm = median(r.polyret);
