@@ -5,7 +5,7 @@
  *
  * Peer: bench/eval_xquad_r_peer.py, the same protocol in Python — numpy matmul for the scores and
  * scikit-learn's average_precision_score per query, as LAReQA's evaluation does — run in the same invocation
- * with /usr/bin/python3 on the same embeddings file. Their mAP macro averages are compared as a cross-check.
+ * with the peer Python (POLYRET_PEER_PYTHON, else .venv/bin/python) on the same embeddings file. Their mAP macro averages are compared as a cross-check.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { runEval } from '../src/eval/runEval.js';
 import { dataDir, projectRoot } from '../src/util/dataDir.js';
 import { Rng } from '../src/sampling/rng.js';
 import { getNumThreads } from '../src/tensor/index.js';
+import { peerPython } from './lib/peer.js';
 
 export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { dim: { type: 'string', default: '768' }, keep: { type: 'string' } } });
@@ -40,7 +41,7 @@ export async function main(argv: string[]): Promise<void> {
   const s = res.lareqa!.summary;
   console.log(`polyret: ${res.lareqa!.settings.length} settings in ${ours.toFixed(2)} s; mAP mono ${s.mono.metrics.mAP!.toFixed(6)} cross ${s.cross.metrics.mAP!.toFixed(6)} multi ${s.multi.metrics.mAP!.toFixed(6)}`);
 
-  const peer = spawnSync('/usr/bin/python3', [join(projectRoot(), 'bench', 'eval_xquad_r_peer.py'), path, join(dataDir(), 'xquad-r')], {
+  const peer = spawnSync(peerPython(), [join(projectRoot(), 'bench', 'eval_xquad_r_peer.py'), path, join(dataDir(), 'xquad-r')], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -1,4 +1,4 @@
-"""The BERT layer the PyTorch peers share (bench/train_step_peer.py, bench/train_peer.py): Hugging Face's
+"""The BERT layer of the op-for-op PyTorch peer (bench/train_step_peer.py): Hugging Face's
 BertLayer written out op for op (eager attention, post-LN), with the additive padding mask transformers uses."""
 import math
 

@@ -9,7 +9,7 @@
  * Peer: there is no external library that implements this sampler, so the peer is the same
  * algorithm (shuffled permutation, per-pool forward cursors, used bitmap, α draw, uniform language
  * weighting, per-triplet pair draw) written in Python with NumPy for the shuffle —
- * bench/sampler_peer.py, run with /usr/bin/python3 on the same files in the same invocation.
+ * bench/sampler_peer.py, run with the peer Python (POLYRET_PEER_PYTHON, else .venv/bin/python) on the same files in the same invocation.
  * Unit: seconds per million triplets (lower is better); ratio = polyret ÷ peer.
  */
 import { spawnSync } from 'node:child_process';
@@ -23,6 +23,7 @@ import { IdBatchSampler } from '../src/sampling/idBatchSampler.js';
 import { HybridBatchSampler } from '../src/sampling/hybridBatchSampler.js';
 import { Rng } from '../src/sampling/rng.js';
 import { Progress } from '../src/util/progress.js';
+import { peerPython } from './lib/peer.js';
 
 const LANGS: [string, number][] = [['en', 1.0], ['de', 0.95], ['fr', 0.9], ['ja', 0.8]];
 
@@ -177,7 +178,7 @@ export async function main(argv: string[]): Promise<void> {
     const peakPerId = ((big.maxRssMiB - small.maxRssMiB) * 2 ** 20) / (big.ids - small.ids);
     console.log(`  RSS growth (N vs N/4): ${perId.toFixed(1)} bytes per id after GC, ${peakPerId.toFixed(1)} bytes per id at peak`);
     const peerScript = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'sampler_peer.py');
-    const p = spawnSync('/usr/bin/python3', [resolve(peerScript), join(base, `n${nIds}`), String(batchSize)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawnSync(peerPython(), [resolve(peerScript), join(base, `n${nIds}`), String(batchSize)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     if (p.status !== 0) throw new Error(`peer failed (${p.status})`);
     const peer = JSON.parse(p.stdout.trim().split('\n').pop()!) as { triplets: number; seconds: number; maxRssMiB: number };
     console.log(`  peer (Python+NumPy): ${peer.triplets} triplets, ${peer.seconds.toFixed(3)} s = ${(peer.triplets / peer.seconds / 1e6).toFixed(2)} M triplets/s; peak RSS ${peer.maxRssMiB.toFixed(0)} MiB`);

@@ -3,7 +3,7 @@
 polyret's IdBatchSampler, in Python (NumPy for loading and the shuffle), on the same mMARCO-layout
 folder. Only the sampling loop is timed. Prints one JSON line: triplets, seconds, maxRssMiB.
 
-usage: /usr/bin/python3 bench/sampler_peer.py ROOT BATCH_SIZE
+usage: .venv/bin/python bench/sampler_peer.py ROOT BATCH_SIZE
 """
 import json
 import os

@@ -1,150 +1,136 @@
 #!/usr/bin/env python3
-"""PyTorch peer of bench/train.ts: the same training recipe on the same batches.
+"""sentence-transformers peer of bench/train.ts: the same training run as a user of sentence-transformers would write it.
 
-Model: a from-scratch BERT (Hugging Face BertModel layout, written out here: word + position +
-token-type embeddings, LayerNorm, dropout, L post-LN layers) with mean pooling, shared between
-queries and passages. Step: InfoNCE over (query, positive, hard negative) triplets with in-batch
-negatives (cosine / temperature 0.05), backward, global-norm clipping at 1.0, AdamW (decay groups:
-no decay for biases and LayerNorm) with a linear warmup/decay schedule.
+The model is the sentence-transformers folder bench/train.ts exported from polyret's initial model (Transformer +
+Pooling), loaded with SentenceTransformer, so both sides start from the same weights. Each step takes the exact
+batch polyret's hybrid sampler produced (queries, positives, hard negatives, prefixes applied), tokenises it with the
+folder's Hugging Face tokenizer (model.preprocess, query and passage max lengths as polyret's), and runs
+MultipleNegativesRankingLoss (scale = 1/temperature, cosine similarity; CachedMultipleNegativesRankingLoss with
+mini_batch_size when polyret uses GradCache), backward, torch.nn.utils.clip_grad_norm_, torch.optim.AdamW with decay
+groups (no decay for biases and LayerNorm, as polyret's decayGroups) and transformers' get_linear_schedule_with_warmup.
+bf16: the encoder's forward under torch.autocast('cpu', dtype=torch.bfloat16) and its embeddings back in float32 for
+MultipleNegativesRankingLoss.compute_loss_from_embeddings, as polyret's training.precision=bf16 (with GradCache, the
+whole CachedMultipleNegativesRankingLoss call under autocast, as the Hugging Face Trainer does with bf16=True);
+gradients, clipping and AdamW stay float32.
 
-The batches come pre-tokenised from bench/train.ts (JSON: token id rows of each batch's queries,
-then positives, then negatives), since this Python has no Hugging Face tokenizer; polyret's timing
-includes its tokenisation, this one does not.
-
---serve: prints a ready line, then answers each 'step' line on stdin with one JSON line
-{"seconds": ..., "loss": ...} (the benchmark alternates one polyret step and one peer step).
+Protocol (--serve is the only mode): prints one ready line, then answers each stdin line with one JSON line:
+  {"op": "reset", "precision": "fp32" | "bf16"}  -> reloads the initial model, optimizer and schedule
+  {"op": "step", "k": K}                          -> trains on batch K: {"seconds": ..., "loss": ...}
+The seconds include the peer's tokenisation (polyret's include its own, on a worker thread, as its trainer does).
 """
 import argparse
+import contextlib
 import json
-import os
 import sys
 import time
 
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from peer_bert import BertLayer, additive_mask  # noqa: E402
-
 ap = argparse.ArgumentParser()
-ap.add_argument("--batches", required=True, help="JSON file written by bench/train.ts")
-ap.add_argument("--threads", type=int, default=1)
+ap.add_argument("--spec", required=True, help="JSON file written by bench/train.ts")
+ap.add_argument("--threads", type=int, required=True)
 ap.add_argument("--serve", action="store_true")
 args = ap.parse_args()
+
+import torch  # noqa: E402
+
 torch.set_num_threads(args.threads)
-spec = json.load(open(args.batches))
-cfg = spec["model"]
-H, NH, L, V, I = cfg["hidden"], cfg["heads"], cfg["layers"], cfg["vocab"], cfg["intermediate"]
-PAD = cfg["pad"]
-torch.manual_seed(spec["seed"])
+import sentence_transformers  # noqa: E402
+import transformers  # noqa: E402
+from sentence_transformers import SentenceTransformer  # noqa: E402
+from sentence_transformers.sentence_transformer.losses import CachedMultipleNegativesRankingLoss, MultipleNegativesRankingLoss  # noqa: E402
+from sentence_transformers.base.losses.merged_forward import embed_columns  # noqa: E402
+from transformers import get_linear_schedule_with_warmup  # noqa: E402
 
-
-def bert_init(m):
-    if isinstance(m, nn.Linear):
-        m.weight.data.normal_(0, 0.02)
-        m.bias.data.zero_()
-    elif isinstance(m, nn.Embedding):
-        m.weight.data.normal_(0, 0.02)
-        if m.padding_idx is not None:
-            m.weight.data[m.padding_idx].zero_()
-    elif isinstance(m, nn.LayerNorm):
-        m.weight.data.fill_(1.0)
-        m.bias.data.zero_()
-
-
-class Encoder(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.word_embeddings = nn.Embedding(V, H, padding_idx=PAD)
-        self.position_embeddings = nn.Embedding(cfg["maxPositions"], H)
-        self.token_type_embeddings = nn.Embedding(2, H)
-        self.LayerNorm = nn.LayerNorm(H, eps=1e-12)
-        self.drop = nn.Dropout(0.1)
-        self.layers = nn.ModuleList([BertLayer(H, NH, I) for _ in range(L)])
-        self.apply(bert_init)
-
-    def forward(self, rows):
-        s = max(len(r) for r in rows)
-        ids = torch.full((len(rows), s), PAD, dtype=torch.long)
-        mask = torch.zeros(len(rows), s, dtype=torch.long)
-        for i, r in enumerate(rows):
-            ids[i, : len(r)] = torch.tensor(r)
-            mask[i, : len(r)] = 1
-        pos = torch.arange(s).unsqueeze(0)
-        h = self.drop(self.LayerNorm(self.word_embeddings(ids) + self.position_embeddings(pos) + self.token_type_embeddings(torch.zeros_like(ids))))
-        add = additive_mask(mask)
-        for layer in self.layers:
-            h = layer(h, add)
-        m = mask.unsqueeze(-1).float()
-        return (h * m).sum(1) / m.sum(1).clamp(min=1e-9)
-
-
-model = Encoder().train()
-no_decay = [p for n, p in model.named_parameters() if n.endswith("bias") or "LayerNorm" in n]
-decay = [p for n, p in model.named_parameters() if not (n.endswith("bias") or "LayerNorm" in n)]
+spec = json.load(open(args.spec))
 tr = spec["training"]
-opt = torch.optim.AdamW([{"params": decay, "weight_decay": tr["weightDecay"]}, {"params": no_decay, "weight_decay": 0.0}], lr=tr["lr"])
-total, warm = tr["totalSteps"], tr["warmupSteps"]
-sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: s / max(1, warm) if s < warm else max(0.0, (total - s) / max(1, total - warm)))
 batches = spec["batches"]
 
 
-def info_nce(q, p):
-    logits = F.normalize(q, dim=-1) @ F.normalize(p, dim=-1).T / tr["temperature"]
-    return F.cross_entropy(logits, torch.arange(q.shape[0]))
+def no_decay(name):
+    return name.endswith(".bias") or "LayerNorm." in name or "layer_norm" in name.lower()
 
 
-def grad_cache_backward(b, k, size):
-    # GradCache as in Tevatron / sentence-transformers' CachedMultipleNegativesRankingLoss:
-    # embed mini-batches without graphs, loss and embedding gradients on the full batch, then
-    # re-embed each mini-batch with a graph (same dropout seed) and backpropagate its gradient slice.
-    chunks = [("q", b["queries"][i:i + size]) for i in range(0, len(b["queries"]), size)]
-    chunks += [("p", b["passages"][i:i + size]) for i in range(0, len(b["passages"]), size)]
-    seeds = [spec["seed"] * 1000003 + k * 1009 + c for c in range(len(chunks))]
-    with torch.no_grad():
-        embs = []
-        for c, (_, rows) in enumerate(chunks):
-            torch.manual_seed(seeds[c])
-            embs.append(model(rows))
-    q = torch.cat([e for e, (kind, _) in zip(embs, chunks) if kind == "q"]).requires_grad_(True)
-    p = torch.cat([e for e, (kind, _) in zip(embs, chunks) if kind == "p"]).requires_grad_(True)
-    loss = info_nce(q, p)
-    loss.backward()
-    gq, gp = q.grad.split(size), p.grad.split(size)
-    grads = list(gq) + list(gp)
-    for c, (_, rows) in enumerate(chunks):
-        torch.manual_seed(seeds[c])
-        model(rows).backward(grads[c])
-    return loss
+class Run:
+    def __init__(self, precision):
+        torch.manual_seed(spec["seed"])
+        self.precision = precision
+        self.model = SentenceTransformer(spec["model"], device="cpu")
+        self.model.train()
+        scale = 1.0 / tr["temperature"]
+        if tr.get("miniBatch"):
+            self.loss = CachedMultipleNegativesRankingLoss(self.model, scale=scale, mini_batch_size=tr["miniBatch"])
+        else:
+            self.loss = MultipleNegativesRankingLoss(self.model, scale=scale)
+        named = list(self.model.named_parameters())
+        self.opt = torch.optim.AdamW(
+            [
+                {"params": [p for n, p in named if not no_decay(n)], "weight_decay": tr["weightDecay"]},
+                {"params": [p for n, p in named if no_decay(n)], "weight_decay": 0.0},
+            ],
+            lr=tr["lr"],
+        )
+        self.sched = get_linear_schedule_with_warmup(self.opt, tr["warmupSteps"], tr["totalSteps"])
+        self.params = [p for _, p in named]
 
+    def features(self, texts, max_length):
+        self.model.max_seq_length = max_length
+        return self.model.preprocess(texts)
 
-def train_step(k):
-    b = batches[k % len(batches)]
-    t0 = time.perf_counter()
-    if tr.get("miniBatch"):
-        loss = grad_cache_backward(b, k, tr["miniBatch"])
-    else:
-        loss = info_nce(model(b["queries"]), model(b["passages"]))
+    def step(self, k):
+        b = batches[k]
+        t0 = time.perf_counter()
+        feats = [
+            self.features(b["queries"], spec["maxQueryLength"]),
+            self.features(b["positives"], spec["maxPassageLength"]),
+            self.features(b["negatives"], spec["maxPassageLength"]),
+        ]
+        if self.precision == "bf16" and isinstance(self.loss, MultipleNegativesRankingLoss):
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                embs = embed_columns(self.model, feats)  # what MultipleNegativesRankingLoss.forward runs
+            loss = self.loss.compute_loss_from_embeddings([e.float() for e in embs], None)
+        else:
+            cast = torch.autocast("cpu", dtype=torch.bfloat16) if self.precision == "bf16" else contextlib.nullcontext()
+            with cast:
+                loss = self.loss(feats, None)
         loss.backward()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), tr["maxGradNorm"])
-    opt.step()
-    sched.step()
-    opt.zero_grad(set_to_none=True)
-    return time.perf_counter() - t0, loss.item()
+        torch.nn.utils.clip_grad_norm_(self.params, tr["maxGradNorm"])
+        self.opt.step()
+        self.sched.step()
+        self.opt.zero_grad(set_to_none=True)
+        return time.perf_counter() - t0, float(loss.item())
 
 
-if args.serve:
-    print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads(),
-                      "params": sum(p.numel() for p in model.parameters())}), flush=True)
-    k = 0
-    for line in sys.stdin:
-        if line.strip() != "step":
-            break
-        dt, loss_value = train_step(k)
-        k += 1
-        print(json.dumps({"seconds": dt, "loss": loss_value}), flush=True)
-    sys.exit(0)
+def ids_mismatch(run):
+    """Rows of batch 0 whose token ids differ from polyret's (the same tokenizer must give the same ids)."""
+    check = spec["check"]
+    bad = 0
+    for texts, rows, max_length in (
+        (batches[0]["queries"], check["queries"], spec["maxQueryLength"]),
+        (batches[0]["positives"] + batches[0]["negatives"], check["passages"], spec["maxPassageLength"]),
+    ):
+        f = run.features(texts, max_length)
+        for i, row in enumerate(rows):
+            n = int(f["attention_mask"][i].sum())
+            bad += f["input_ids"][i, :n].tolist() != row
+    return bad
 
-times = [train_step(k)[0] for k in range(len(batches))]
-print(json.dumps({"times": times}))
+
+if not args.serve:
+    sys.exit("train_peer.py only runs under bench/train.ts (--serve)")
+run = Run("fp32")
+print(json.dumps({
+    "ready": True, "torch": torch.__version__, "transformers": transformers.__version__,
+    "sentenceTransformers": sentence_transformers.__version__, "threads": torch.get_num_threads(),
+    "params": sum(p.numel() for p in run.params), "loss": type(run.loss).__name__, "idsMismatch": ids_mismatch(run),
+}), flush=True)
+for line in sys.stdin:
+    if not line.strip():
+        break
+    req = json.loads(line)
+    if req["op"] == "reset":
+        run = Run(req["precision"])
+        print(json.dumps({"ok": True}), flush=True)
+    elif req["op"] == "step":
+        dt, value = run.step(req["k"])
+        print(json.dumps({"seconds": dt, "loss": value}), flush=True)
+    else:
+        print(json.dumps({"error": f"unknown op {req['op']!r}"}), flush=True)

@@ -4,6 +4,8 @@
 Embeddings (word + position + token type) → LayerNorm → L post-LN layers (Hugging Face BertLayer
 layout) → CLS → L2-normalise → InfoNCE over in-batch negatives (temperature 0.05) → backward →
 AdamW (lr 3e-5, wd 0.01). Prints one JSON line: {"times": [...seconds per step...], ...}.
+--precision bf16: the encoder's forward under torch.autocast('cpu', dtype=torch.bfloat16), its output cast back to
+float32 for the loss, as polyret's autocast row (gradients and AdamW in float32).
 """
 import argparse
 import json
@@ -29,6 +31,7 @@ ap.add_argument("--steps", type=int, default=10)
 ap.add_argument("--warmup", type=int, default=2)
 ap.add_argument("--threads", type=int, default=2)
 ap.add_argument("--seed", type=int, default=1)
+ap.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
 ap.add_argument("--serve", action="store_true", help="read 'step' lines on stdin, answer each with its seconds (interleaved timing)")
 args = ap.parse_args()
 torch.set_num_threads(args.threads)
@@ -64,9 +67,16 @@ p_ids = torch.randint(1, args.vocab, (args.batch, args.seq), generator=g)
 mask = torch.ones(args.batch, args.seq, dtype=torch.long)
 labels = torch.arange(args.batch)
 
+def embed(ids):
+    if args.precision == "bf16":
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            return model(ids, mask).float()
+    return model(ids, mask)
+
+
 def train_step():
     t0 = time.perf_counter()
-    loss = F.cross_entropy(model(q_ids, mask) @ model(p_ids, mask).T / 0.05, labels)
+    loss = F.cross_entropy(embed(q_ids) @ embed(p_ids).T / 0.05, labels)
     loss.backward()
     opt.step()
     opt.zero_grad(set_to_none=True)
