@@ -1,4 +1,5 @@
 import { loadSentenceEncoder, prefixesOf } from '../models/index.js';
+import type { Precision } from '../tensor/index.js';
 
 /**
  * The seam between evaluation and a model: anything that turns texts into vectors. `polyret eval --model DIR`
@@ -12,9 +13,10 @@ export interface Encoder {
 
 /**
  * A model folder as an evaluation encoder: the folder's own pipeline (Pooling/Dense/Normalize) and its own
- * query/passage prompts (config_sentence_transformers.json), batched by length.
+ * query/passage prompts (config_sentence_transformers.json), batched by length. `precision: 'bf16'` runs the
+ * forward under autocast; the vectors are float32 either way.
  */
-export async function loadModelEncoder(dir: string, device = 'cpu', opts: { batchSize?: number; maxLength?: number } = {}): Promise<Encoder> {
+export async function loadModelEncoder(dir: string, device = 'cpu', opts: { batchSize?: number; maxLength?: number; precision?: Precision } = {}): Promise<Encoder> {
   const enc = loadSentenceEncoder(dir, { device });
   const prefixes = prefixesOf(enc);
   const dim = enc.dimensionFor('model');
@@ -22,7 +24,7 @@ export async function loadModelEncoder(dir: string, device = 'cpu', opts: { batc
     dim,
     encode: async (texts, kind) => {
       // The caller (runEval) shows progress over all its chunks.
-      const { vectors } = enc.encode(texts, { prefix: prefixes[kind], batchSize: opts.batchSize, maxLength: opts.maxLength });
+      const { vectors } = enc.encode(texts, { prefix: prefixes[kind], batchSize: opts.batchSize, maxLength: opts.maxLength, precision: opts.precision });
       return Array.from({ length: texts.length }, (_, i) => vectors.subarray(i * dim, (i + 1) * dim));
     },
   };

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs
 import { basename, join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import {
-  cat, cudaAvailable, fromArray, getRngState, loadTensors, manualSeed, noGrad, saveTensors, setNumThreads, setRngState, tidy, type Tensor,
+  bf16Note, cat, cudaAvailable, fromArray, getRngState, loadTensors, manualSeed, noGrad, saveTensors, setNumThreads, setRngState, tidy, type Tensor,
 } from '../tensor/index.js';
 import { AdamW, LrScheduler, clipGradNorm, decayGroups, type OptimizerState } from '../nn/optim/index.js';
 import { saveSentenceEncoder, type SentenceEncoder } from '../models/index.js';
@@ -154,6 +154,8 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
   let encoderModel: SentenceEncoder | null = null;
   try {
     encoderModel = await buildEncoder(c, opts.baseDir, device);
+    const note = bf16Note(T.precision, device);
+    if (note) log(note);
     const mixed = T.precision === 'bf16' ? { device: device === 'cuda' ? ('cuda' as const) : ('cpu' as const), dtype: 'bfloat16' as const } : null;
     const enc = new SentenceTextEncoder(encoderModel, c.model.maxQueryLength, c.model.maxPassageLength, mixed);
     if (c.model.prefixes.query || c.model.prefixes.passage) {

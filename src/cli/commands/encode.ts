@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
-import { setNumThreads } from '../../tensor/index.js';
+import { bf16Note, setNumThreads } from '../../tensor/index.js';
 import { Progress } from '../../util/progress.js';
 import { loadPretrained } from '../../models/load.js';
 import { isPoolingMode, type PoolingMode } from '../../models/pooling.js';
@@ -8,6 +8,7 @@ import { readTexts } from '../../models/textInput.js';
 import { embeddingFormatOf, writeEmbeddingOutput } from '../../models/embeddingOutput.js';
 import { availableParallelism } from 'node:os';
 import { intFlag, parseFlags } from '../flags.js';
+import { precisionFlag, precisionHelp } from '../precision.js';
 
 const usage = `Usage: polyret encode --model DIR|ORG/NAME --input FILE --output FILE [options]
 
@@ -24,6 +25,7 @@ Encodes texts with a Hugging Face encoder (BERT, XLM-R, LaBSE, mE5, ... see docs
   --max-length N       tokens per text incl. special tokens (default: the model's max_seq_length)
   --batch-size N       texts per forward pass (default 32); texts are batched by token length
   --device DEV         cpu (default) or cuda[:N]
+${precisionHelp(23)}
   --threads N          CPU threads for libtorch and OpenBLAS (default: all cores)
   --aten-threads N     libtorch's own (OpenMP) threads alone; 1 with OpenBLAS on all cores is fastest for
                        small encoders on a 2-core machine
@@ -46,6 +48,7 @@ const command: Command = {
       device: { type: 'string', default: 'cpu' },
       threads: { type: 'string' },
       'aten-threads': { type: 'string' },
+      precision: { type: 'string', default: 'fp32' },
     }, usage);
     if (!values.model || !values.input || !values.output) throw new UsageError(`--model, --input and --output are required\n\n${usage}`);
     const posInt = (flag: string, v: string | undefined): number | undefined => (v === undefined ? undefined : intFlag(flag, v));
@@ -57,6 +60,7 @@ const command: Command = {
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
+    const precision = precisionFlag(values.precision);
     const batchSize = posInt('batch-size', values['batch-size'])!;
     const maxLength = posInt('max-length', values['max-length']);
     const threads = posInt('threads', values.threads);
@@ -64,13 +68,15 @@ const command: Command = {
     if (threads || atenThreads) setNumThreads(atenThreads ?? threads!, threads ?? availableParallelism());
 
     const items = readTexts(values.input);
+    const note = bf16Note(precision, values.device);
+    if (note) process.stderr.write(`${note}\n`);
     const enc = await loadPretrained(values.model, { device: values.device });
     try {
       const t0 = performance.now();
       const rows = enc.tokenize(items.map((x) => x.text), { maxLength, prefix: values.prefix });
       const t1 = performance.now();
       const progress = new Progress({ total: items.length, label: 'encode', unit: 'texts' });
-      const out = enc.encodeIds(rows, { batchSize, pooling: pooling as PoolingMode | 'model', normalize: values.normalize, progress });
+      const out = enc.encodeIds(rows, { batchSize, pooling: pooling as PoolingMode | 'model', normalize: values.normalize, progress, precision });
       const t2 = performance.now();
       progress.finish();
       const files = writeEmbeddingOutput(values.output, items.map((x) => x.id), out.vectors, out.dim);
@@ -78,7 +84,7 @@ const command: Command = {
       const sec = (t2 - t0) / 1000;
       process.stderr.write(
         `encoded ${items.length} texts (${tokens} tokens) into [${items.length}, ${out.dim}] in ${sec.toFixed(2)} s ` +
-        `(tokenize ${((t1 - t0) / 1000).toFixed(2)} s, model ${((t2 - t1) / 1000).toFixed(2)} s): ${(items.length / sec).toFixed(1)} texts/s\n` +
+        `(tokenize ${((t1 - t0) / 1000).toFixed(2)} s, model ${((t2 - t1) / 1000).toFixed(2)} s, ${precision}): ${(items.length / sec).toFixed(1)} texts/s\n` +
         `wrote ${files.join(', ')}\n`,
       );
     } finally {

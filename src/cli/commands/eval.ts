@@ -2,6 +2,7 @@ import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
 import { intFlag, parseFlags } from '../flags.js';
+import { precisionFlag, precisionHelp } from '../precision.js';
 
 const usage = `Usage: polyret eval --task xquad-r|mlqa-r|miracl (--embeddings FILE | --model DIR) [options]
 
@@ -23,6 +24,7 @@ model and data sha256 fingerprints); prints the paper's tables. See docs/evaluat
   --run-dir DIR           MIRACL: write TREC run files (top 100) here, checkable with trec_eval
   --device cpu|cuda       where scores are computed (default cpu)
   --batch-size N          texts per encoder call with --model (default 64)
+${precisionHelp(26, '(with --model)')}
   --export-texts FILE     write the texts to embed as JSONL {id, text, kind} and stop (to produce --embeddings elsewhere)
 `;
 
@@ -46,6 +48,7 @@ const command: Command = {
       device: { type: 'string', default: 'cpu' },
       'batch-size': { type: 'string', default: '64' },
       'export-texts': { type: 'string' },
+      precision: { type: 'string' },
     }, usage);
     const task = values.task;
     if (task !== 'xquad-r' && task !== 'mlqa-r' && task !== 'miracl') throw new UsageError(`--task must be xquad-r, mlqa-r or miracl\n\n${usage}`);
@@ -55,6 +58,8 @@ const command: Command = {
     if (ct !== 'sentence' && ct !== 'sentence+context') throw new UsageError(`--candidate-text must be sentence or sentence+context, got '${ct}'`);
     const mapAt = (values['map-at'] ?? []).map((k) => intFlag('map-at', k));
     const batchSize = intFlag('batch-size', values['batch-size']);
+    const precision = precisionFlag(values.precision ?? 'fp32');
+    if (values.precision !== undefined && !values.model) throw new UsageError('--precision applies to --model (encoding); --embeddings are already computed');
     const device = values.device;
     if (device !== 'cpu' && !/^cuda(:\d+)?$/.test(device)) throw new UsageError(`--device must be cpu or cuda[:N], got '${device}'`);
 
@@ -76,7 +81,10 @@ const command: Command = {
       source = { kind: 'embeddings' as const, file };
     } else {
       const { loadModelEncoder } = await import('../../eval/encoder.js');
-      const encoder = await loadModelEncoder(values.model!, device, { batchSize });
+      const { bf16Note } = await import('../../tensor/index.js');
+      const note = bf16Note(precision, device);
+      if (note) process.stderr.write(`${note}\n`);
+      const encoder = await loadModelEncoder(values.model!, device, { batchSize, precision });
       source = { kind: 'model' as const, dir: values.model!, encoder, batchSize };
     }
     try {

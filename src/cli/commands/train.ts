@@ -2,6 +2,7 @@ import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { ConfigError, loadTrainConfig } from '../../train/config.js';
 import { intFlag, parseFlags } from '../flags.js';
+import { precisionFlag, precisionHelp } from '../precision.js';
 
 const usage = `Usage: polyret train --config FILE [--output DIR] [--resume] [--max-steps N] [--set key=value ...]
 
@@ -15,6 +16,7 @@ by the lowest validation loss with early stopping.
                       metrics.jsonl, config.yaml, summary.json
   --resume            continue from the newest valid checkpoint in DIR/checkpoints
   --max-steps N       stop after N optimizer steps (same as --set training.maxSteps=N)
+${precisionHelp(22, '(same as --set training.precision=P; the loss, gradients and AdamW stay fp32)')}
   --set key=value     override a config value, e.g. --set training.lr=1e-4 --set sampling.mode=cross
                       (value read as YAML: numbers, true/false, null, [a, b])
   --quiet             no progress bar
@@ -33,6 +35,7 @@ const command: Command = {
       output: { type: 'string' },
       resume: { type: 'boolean', default: false },
       'max-steps': { type: 'string' },
+      precision: { type: 'string' },
       set: { type: 'string', multiple: true },
       quiet: { type: 'boolean', default: false },
     }, usage);
@@ -42,6 +45,7 @@ const command: Command = {
       const n = intFlag('max-steps', values['max-steps']);
       overrides.push(`training.maxSteps=${n}`);
     }
+    if (values.precision !== undefined) overrides.push(`training.precision=${precisionFlag(values.precision)}`);
     let loaded;
     try {
       loaded = loadTrainConfig(values.config, overrides);
