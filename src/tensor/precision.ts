@@ -1,4 +1,6 @@
-import { autocast } from './autograd.js';
+import { autocast, noGrad } from './autograd.js';
+import { ones } from './creation.js';
+import { tidy } from './scope.js';
 import { cpuBf16Support, type Bf16Support } from './cpuFeatures.js';
 
 /**
@@ -21,11 +23,28 @@ export function withPrecision<T>(precision: Precision, device: string, fn: () =>
 }
 
 /**
- * A note for the user when bf16 is asked for on a CPU without native bf16 (it still runs, emulated and slower
- * than fp32); null when there is nothing to say (fp32, CUDA, or a CPU with AMX-BF16 / AVX512-BF16).
+ * How this libtorch sums bf16 matrix products on the CPU: 'fp32' (oneDNN, PyTorch 2.x: bf16 operands, float32
+ * accumulator) or 'bf16' (libtorch 1.13's fallback GEMM on CPUs without AVX-512, which keeps the running sum in
+ * bf16, so a long dot product stalls once the sum outgrows 8 bits of mantissa: 512 ones sum to 256). Probed once
+ * with that dot product (microseconds).
  */
-export function bf16Note(precision: Precision, device: string, support: Bf16Support = cpuBf16Support()): string | null {
+export function bf16Accumulation(): 'fp32' | 'bf16' {
+  if (probed === null) {
+    probed = noGrad(() => tidy(() => ones([1, 512]).to('bfloat16').matmul(ones([512, 1]).to('bfloat16')).item())) === 512 ? 'fp32' : 'bf16';
+  }
+  return probed;
+}
+let probed: 'fp32' | 'bf16' | null = null;
+
+/**
+ * A note for the user when bf16 is asked for on a CPU without native bf16 (it still runs, emulated and slower
+ * than fp32, and with libtorch 1.13's bf16 accumulation also less accurate); null when there is nothing to say
+ * (fp32, CUDA, or a CPU with AMX-BF16 / AVX512-BF16).
+ */
+export function bf16Note(precision: Precision, device: string, support: Bf16Support = cpuBf16Support(), accumulation: 'fp32' | 'bf16' = bf16Accumulation()): string | null {
   if (precision !== 'bf16' || device.startsWith('cuda') || support.native) return null;
-  return `note: bf16 requested, but ${support.reason}. Results are valid (same mixed-precision arithmetic), ` +
-    'only slower; use fp32 on this CPU for speed.';
+  const acc = accumulation === 'bf16'
+    ? ' Worse, this libtorch sums bf16 products in bf16 here (512 ones add up to 256), so long reductions lose accuracy too.'
+    : '';
+  return `note: bf16 requested, but ${support.reason}.${acc} fp32 is faster${acc ? ' and more accurate' : ''} on this CPU.`;
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { bf16Note, cpuBf16Support, parseBf16Support } from '../../src/tensor/index.js';
+import { bf16Accumulation, bf16Note, cpuBf16Support, noGrad, ones, parseBf16Support, tidy } from '../../src/tensor/index.js';
 
 // Real /proc/cpuinfo excerpts (flags lines shortened to the flags that matter plus neighbours), two processors each.
 const cpu = (model: string, flags: string) => [0, 1].map((p) => `processor\t: ${p}\nvendor_id\t: x\nmodel name\t: ${model}\nflags\t\t: ${flags}\n`).join('\n');
@@ -51,7 +51,8 @@ test('parseBf16Support: AMX-BF16 or AVX512-BF16 on every processor, with oneDNN 
 test('bf16Note: only for bf16 on a CPU without native support', () => {
   const slow = parseBf16Support(EPYC_ZEN3, 'x64', ONEDNN);
   const fast = parseBf16Support(SAPPHIRE_RAPIDS, 'x64', ONEDNN);
-  assert.match(bf16Note('bf16', 'cpu', slow)!, /^note: bf16 requested, but AMD EPYC 7B13 has neither .* slower than fp32/);
+  assert.match(bf16Note('bf16', 'cpu', slow, 'fp32')!, /^note: bf16 requested, but AMD EPYC 7B13 has neither .* slower than fp32\. fp32 is faster on this CPU\.$/);
+  assert.match(bf16Note('bf16', 'cpu', slow, 'bf16')!, /sums bf16 products in bf16 here .* fp32 is faster and more accurate on this CPU\.$/);
   assert.equal(bf16Note('bf16', 'cpu', fast), null);
   assert.equal(bf16Note('fp32', 'cpu', slow), null);
   assert.equal(bf16Note('bf16', 'cuda:0', slow), null);
@@ -68,3 +69,10 @@ test('cpuBf16Support on this machine agrees with its /proc/cpuinfo and libtorch'
   }
 });
 
+
+test('bf16Accumulation: the probe matches how a longer bf16 dot product comes out', () => {
+  // 2048 ones: exactly 2048 with a float32 accumulator; a bf16 running sum stops at 256 (256 + 1 rounds to 256).
+  const sum = noGrad(() => tidy(() => ones([1, 2048]).to('bfloat16').matmul(ones([2048, 1]).to('bfloat16')).item()));
+  assert.ok(sum >= 256 && sum <= 2048, `sum ${sum}`);
+  assert.equal(bf16Accumulation(), sum === 2048 ? 'fp32' : 'bf16');
+});
