@@ -14,9 +14,11 @@ test('the demo picks bf16 only on a CPU with native bf16, and only if bf16 was a
   assert.match(a.reason, /Test CPU has amx_bf16 and avx512_bf16 .* bf16 matched fp32 on the demo/);
   const b = chooseDemoPrecision(native, 'cpu', false);
   assert.equal(b.precision, 'fp32');
-  assert.match(b.reason, /bf16 scored below fp32 on the demo/);
+  assert.match(b.reason, /bf16 is not yet shown to train the demo as well as fp32/);
   const c = chooseDemoPrecision(emulated, 'cpu', true);
   assert.equal(c.precision, 'fp32');
   assert.match(c.reason, /neither AMX-BF16 nor AVX512-BF16.*fp32 is the faster choice here/);
   assert.equal(chooseDemoPrecision(native, 'cuda', true).precision, 'fp32');
+  // As shipped (BF16_DEMO_AS_GOOD): not shown yet, so fp32 even on a native-bf16 CPU.
+  assert.equal(chooseDemoPrecision(native, 'cpu').precision, 'fp32');
 });
