@@ -3,7 +3,7 @@
  * tokenizer. `embed` is the differentiable forward for training; `encode` is batched inference that sorts texts by
  * token length (little padding), restores the input order, and keeps memory bounded per batch.
  */
-import { fromArray, noGrad, normalize, tidy, type Tensor } from '../tensor/index.js';
+import { fromArray, noGrad, normalize, tidy, withPrecision, type Precision, type Tensor } from '../tensor/index.js';
 import type { NamedTensor } from '../nn/index.js';
 import type { Progress } from '../util/progress.js';
 import type { HfTokenizer } from './tokenizer.js';
@@ -48,6 +48,11 @@ export interface EncodeOptions {
   normalize?: boolean;
   /** Advanced by the number of texts of each batch. */
   progress?: Progress;
+  /**
+   * `fp32` (default) or `bf16`: the forward pass under autocast (bf16 matrix products, float32 weights);
+   * the vectors returned are float32 either way.
+   */
+  precision?: Precision;
 }
 
 export interface EncodedTexts {
@@ -202,6 +207,7 @@ export class SentenceEncoder {
     const batchSize = opts.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
     const pooling = opts.pooling ?? 'model';
+    const precision = opts.precision ?? 'fp32';
     const dim = this.dimensionFor(pooling);
     const order = rows.map((_, i) => i).sort((a, b) => rows[b]!.length - rows[a]!.length || a - b);
     const vectors = new Float32Array(rows.length * dim);
@@ -210,7 +216,7 @@ export class SentenceEncoder {
     try {
       for (let start = 0; start < order.length; start += batchSize) {
         const idx = order.slice(start, start + batchSize);
-        const out = noGrad(() => tidy(() => this.forward(this.batchInputs(idx.map((i) => rows[i]!)), pooling, opts.normalize ?? false).toFloat32Array()));
+        const out = noGrad(() => tidy(() => withPrecision(precision, this.dev, () => this.forward(this.batchInputs(idx.map((i) => rows[i]!)), pooling, opts.normalize ?? false)).toFloat32Array()));
         idx.forEach((row, k) => vectors.set(out.subarray(k * dim, (k + 1) * dim), row * dim));
         opts.progress?.tick(idx.length);
       }

@@ -39,7 +39,12 @@ export function loadRetrievalSet(rc: RetrievalConfig): LareqaDataset {
   return { task: ds.task, languages: ds.languages.map((l) => ({ ...l, questions: l.questions.filter((q) => kept.has(q.qid)) })) };
 }
 
-/** Encodes the set with the model (cosine similarity, the config's prefixes and lengths) and runs the LAReQA protocol. */
+/**
+ * Encodes the set with the model (cosine similarity, the config's prefixes and lengths) and runs the LAReQA protocol.
+ * Always in fp32, whatever training.precision is: runs in either precision are scored alike, and on a CPU without
+ * native bf16 a bf16 encoding of the full pools would take ~10× longer (`polyret eval --precision bf16` scores
+ * bf16 inference).
+ */
 export function evaluateRetrieval(model: SentenceEncoder, ds: LareqaDataset, c: TrainConfig, opts: { progress?: boolean } = {}): LareqaResults {
   const rc = c.retrievalEval!;
   const cands = ds.languages.flatMap((l) => l.candidates.map((x) => candidateText(x, rc.candidateText)));

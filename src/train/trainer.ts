@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import {
-  cat, cudaAvailable, fromArray, getRngState, loadTensors, noGrad, saveTensors, setNumThreads, setRngState, tensor, tidy, type Tensor,
+  bf16Note, cat, cudaAvailable, fromArray, getRngState, loadTensors, manualSeed, noGrad, saveTensors, setNumThreads, setRngState, tensor, tidy, type Tensor,
 } from '../tensor/index.js';
 import {
   allReduce, assertSameOnAllRanks, averageGradients, barrier, broadcast, rank as distRank, worldSize as distWorldSize,
@@ -204,6 +204,8 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
   let encoderModel: SentenceEncoder | null = null;
   try {
     encoderModel = await buildEncoder(c, opts.baseDir, device);
+    const note = bf16Note(T.precision, device);
+    if (note) log(note);
     const mixed = T.precision === 'bf16' ? { device: device.startsWith('cuda') ? ('cuda' as const) : ('cpu' as const), dtype: 'bfloat16' as const } : null;
     const enc = new SentenceTextEncoder(encoderModel, c.model.maxQueryLength, c.model.maxPassageLength, mixed);
     if (c.model.prefixes.query || c.model.prefixes.passage) {

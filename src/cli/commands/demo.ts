@@ -7,8 +7,10 @@ import { writeFileAtomic } from '../../util/atomicWrite.js';
 import { loadTrainConfig } from '../../train/config.js';
 import type { LareqaResults } from '../../eval/tasks/lareqaProtocol.js';
 import { parseFlags } from '../flags.js';
+import { precisionFlag } from '../precision.js';
+import { chooseDemoPrecision } from '../demoPrecision.js';
 
-const usage = `Usage: polyret demo [--output DIR] [--epochs N] [--set key=value ...]
+const usage = `Usage: polyret demo [--output DIR] [--epochs N] [--precision auto|fp32|bf16] [--set key=value ...]
 
 Trains the small from-scratch encoder of configs/small-from-scratch.yaml with hybrid batches on
 XQuAD's parallel questions (12 languages), evaluates it zero-shot on MLQA-R (a different dataset,
@@ -18,6 +20,8 @@ Data comes from ${'`'}../shared/data${'`'} or POLYRET_DATA. MLQA-R is CC BY-NC 4
 
   --output DIR     run folder (default runs/demo; an earlier demo there is replaced, any other folder refused)
   --epochs N       training epochs (default: the config's)
+  --precision P    auto (default): bf16 where the CPU has native bf16 (AMX-BF16 / AVX512-BF16) and bf16 did as
+                   well as fp32 on the demo, else fp32; the choice and its reason are printed. fp32 | bf16 force it
   --set key=value  any training config override (see polyret train --help)
   --quiet          no progress bars
 `;
@@ -42,6 +46,7 @@ const command: Command = {
     const { values } = parseFlags(argv, {
       output: { type: 'string', default: 'runs/demo' },
       epochs: { type: 'string' },
+      precision: { type: 'string', default: 'auto' },
       set: { type: 'string', multiple: true },
       quiet: { type: 'boolean', default: false },
     }, usage);
@@ -50,10 +55,25 @@ const command: Command = {
     }
     const overrides = [...(values.set ?? [])];
     if (values.epochs !== undefined) overrides.push(`training.epochs=${values.epochs}`);
+    const precisionSet = overrides.some((o) => o.startsWith('training.precision='));
+    if (!['auto', 'fp32', 'bf16'].includes(values.precision)) throw new UsageError(`--precision must be auto, fp32 or bf16, got '${values.precision}'`);
+    if (values.precision !== 'auto') {
+      if (precisionSet) throw new UsageError('give the precision once: --precision or --set training.precision');
+      overrides.push(`training.precision=${precisionFlag(values.precision)}`);
+    }
     const { config, baseDir } = loadTrainConfig(join(projectRoot(), 'configs', 'small-from-scratch.yaml'), overrides);
     if (!config.retrievalEval) throw new UsageError('the demo needs retrievalEval in its config');
     const out = values.output!;
     const log = (m: string) => process.stderr.write(`${m}\n`);
+    if (values.precision === 'auto' && !precisionSet) {
+      const { cpuBf16Support, cudaAvailable } = await import('../../tensor/index.js');
+      const device = config.training.device === 'auto' ? (cudaAvailable() ? 'cuda' : 'cpu') : config.training.device;
+      const choice = chooseDemoPrecision(cpuBf16Support(), device);
+      config.training.precision = choice.precision;
+      log(`precision: ${choice.reason}`);
+    } else {
+      log(`precision: ${config.training.precision} (as asked)`);
+    }
     log(`polyret demo: training a ${config.model.fromScratch?.numLayers}-layer, ${config.model.fromScratch?.hiddenSize}-wide encoder from scratch on XQuAD (${config.sampling.mode} batches, alpha ${config.sampling.alpha}), evaluating zero-shot on ${config.retrievalEval.task.toUpperCase()}`);
     const { train } = await import('../../train/trainer.js');
     // A previous demo run (it ends by writing demo.txt) is replaced; any other existing folder is refused.
@@ -81,7 +101,7 @@ const command: Command = {
       '',
       table([['untrained', rb], [`trained (best val. step ${s.bestStep ?? s.steps})`, ra]]),
       '',
-      `training: ${s.steps} steps, ${s.triplets} triplets in ${(s.seconds / 60).toFixed(1)} min; validation loss ${s.initialValidationLoss?.toFixed(3)} (untrained) → ${s.bestValidationLoss?.toFixed(3)} (best, step ${s.bestStep})`,
+      `training: ${s.steps} steps (${config.training.precision}), ${s.triplets} triplets in ${(s.seconds / 60).toFixed(1)} min; validation loss ${s.initialValidationLoss?.toFixed(3)} (untrained) → ${s.bestValidationLoss?.toFixed(3)} (best, step ${s.bestStep})`,
       `model: ${s.finalDir}`,
       `heatmaps: ${pictures.filter((p) => p.endsWith('.png')).join(', ')}`,
       `training curves: ${join(out, 'curves.png')}`,

@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
-import { setNumThreads } from '../../tensor/index.js';
+import { bf16Note, setNumThreads } from '../../tensor/index.js';
 import { Progress } from '../../util/progress.js';
 import { loadPretrained } from '../../models/load.js';
 import { isPoolingMode, type PoolingMode } from '../../models/pooling.js';
@@ -10,6 +10,7 @@ import { availableParallelism } from 'node:os';
 import { intFlag, parseFlags } from '../flags.js';
 import { checkOutputFile } from '../../util/outputWriter.js';
 import { checkDevice } from '../device.js';
+import { precisionFlag, precisionHelp } from '../precision.js';
 
 const usage = `Usage: polyret encode --model DIR|ORG/NAME --input FILE --output FILE [options]
 
@@ -26,6 +27,7 @@ Encodes texts with a Hugging Face encoder (BERT, XLM-R, LaBSE, mE5, ... see docs
   --max-length N       tokens per text incl. special tokens (default: the model's max_seq_length)
   --batch-size N       texts per forward pass (default 32); texts are batched by token length
   --device DEV         cpu (default) or cuda[:N]
+${precisionHelp(23)}
   --threads N          CPU threads for libtorch and OpenBLAS (default: all cores)
   --aten-threads N     libtorch's own (OpenMP) threads alone; 1 with OpenBLAS on all cores is fastest for
                        small encoders on a 2-core machine
@@ -53,6 +55,7 @@ const command: Command = {
       'aten-threads': { type: 'string' },
       runtime: { type: 'string', default: 'libtorch' },
       'onnx-file': { type: 'string' },
+      precision: { type: 'string', default: 'fp32' },
     }, usage);
     if (values.runtime !== 'libtorch' && values.runtime !== 'onnx') throw new UsageError(`--runtime must be libtorch or onnx, got '${values.runtime}'`);
     if (values['onnx-file'] && values.runtime !== 'onnx') throw new UsageError('--onnx-file needs --runtime onnx');
@@ -69,6 +72,7 @@ const command: Command = {
     // The targets are checked before the model is loaded, so a bad --output fails in a second, not after the work.
     checkOutputFile(values.output);
     if (embeddingFormatOf(values.output) === 'npy') checkOutputFile(`${values.output}.ids.json`);
+    const precision = precisionFlag(values.precision);
     const batchSize = posInt('batch-size', values['batch-size'])!;
     const maxLength = posInt('max-length', values['max-length']);
     const threads = posInt('threads', values.threads);
@@ -76,6 +80,8 @@ const command: Command = {
     if (threads || atenThreads) setNumThreads(atenThreads ?? threads!, threads ?? availableParallelism());
 
     const items = readTexts(values.input);
+    const note = bf16Note(precision, values.device);
+    if (note) process.stderr.write(`${note}\n`);
     if (values.runtime === 'onnx') {
       if (pooling !== 'model' && pooling !== 'mean') throw new UsageError(`--runtime onnx pools with the graph's pipeline (model) or mean, got '${pooling}'`);
       if (values.device !== 'cpu') throw new UsageError('--runtime onnx runs on the CPU (onnxruntime-node\'s CPU provider)');
@@ -88,7 +94,7 @@ const command: Command = {
       const rows = enc.tokenize(items.map((x) => x.text), { maxLength, prefix: values.prefix });
       const t1 = performance.now();
       const progress = new Progress({ total: items.length, label: 'encode', unit: 'texts' });
-      const out = enc.encodeIds(rows, { batchSize, pooling: pooling as PoolingMode | 'model', normalize: values.normalize, progress });
+      const out = enc.encodeIds(rows, { batchSize, pooling: pooling as PoolingMode | 'model', normalize: values.normalize, progress, precision });
       const t2 = performance.now();
       progress.finish();
       const files = writeEmbeddingOutput(values.output, items.map((x) => x.id), out.vectors, out.dim);
@@ -96,7 +102,7 @@ const command: Command = {
       const sec = (t2 - t0) / 1000;
       process.stderr.write(
         `encoded ${items.length} texts (${tokens} tokens) into [${items.length}, ${out.dim}] in ${sec.toFixed(2)} s ` +
-        `(tokenize ${((t1 - t0) / 1000).toFixed(2)} s, model ${((t2 - t1) / 1000).toFixed(2)} s): ${(items.length / sec).toFixed(1)} texts/s\n` +
+        `(tokenize ${((t1 - t0) / 1000).toFixed(2)} s, model ${((t2 - t1) / 1000).toFixed(2)} s, ${precision}): ${(items.length / sec).toFixed(1)} texts/s\n` +
         `wrote ${files.join(', ')}\n`,
       );
     } finally {

@@ -5,6 +5,7 @@ import { checkDevice } from '../device.js';
 import { parseLanguage } from '../../data/languages.js';
 import { intFlag, parseFlags } from '../flags.js';
 import { dirname, resolve } from 'node:path';
+import { precisionFlag, precisionHelp } from '../precision.js';
 
 const usage = `Usage: polyret eval --task xquad-r|mlqa-r|miracl|tatoeba|beir (--embeddings FILE | --model DIR) [options]
 
@@ -49,6 +50,7 @@ model and data sha256 fingerprints); prints the paper's tables. See docs/evaluat
   --keep-identical-ids    beir: keep a retrieved document whose id equals the query id (BEIR drops it by default)
   --device cpu|cuda       where scores are computed (default cpu)
   --batch-size N          texts per encoder call with --model (default 64)
+${precisionHelp(26, '(with --model)')}
   --export-texts FILE     write the texts to embed as JSONL {id, text, kind} and stop (to produce --embeddings elsewhere)
 `;
 
@@ -80,6 +82,7 @@ const command: Command = {
       metric: { type: 'string', short: 'm', multiple: true },
       k: { type: 'string' },
       'keep-identical-ids': { type: 'boolean', default: false },
+      precision: { type: 'string' },
     }, usage);
     const runtime = values.runtime;
     if (runtime !== 'libtorch' && runtime !== 'onnx') throw new UsageError(`--runtime must be libtorch or onnx, got '${runtime}'`);
@@ -119,6 +122,8 @@ const command: Command = {
         }
       }
     }
+    const precision = precisionFlag(values.precision ?? 'fp32');
+    if (values.precision !== undefined && !values.model) throw new UsageError('--precision applies to --model (encoding); --embeddings are already computed');
     const device = values.device;
     await checkDevice(device);
 
@@ -153,7 +158,10 @@ const command: Command = {
       source = { kind: 'model' as const, dir: values.model!, encoder, batchSize };
     } else {
       const { loadModelEncoder } = await import('../../eval/encoder.js');
-      const encoder = await loadModelEncoder(values.model!, device, { batchSize });
+      const { bf16Note } = await import('../../tensor/index.js');
+      const note = bf16Note(precision, device);
+      if (note) process.stderr.write(`${note}\n`);
+      const encoder = await loadModelEncoder(values.model!, device, { batchSize, precision });
       source = { kind: 'model' as const, dir: values.model!, encoder, batchSize };
     }
     try {

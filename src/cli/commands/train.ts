@@ -5,6 +5,7 @@ import { intFlag, parseFlags } from '../flags.js';
 import { DEFAULT_MASTER_PORT, worldFromEnv, type World } from '../../dist/worldEnv.js';
 
 const na3 = (x: number | null) => (x === null ? 'n/a' : x.toFixed(3));
+import { precisionFlag, precisionHelp } from '../precision.js';
 
 const usage = `Usage: polyret train --config FILE [--output DIR] [--resume] [--max-steps N] [--set key=value ...]
                      [--nproc N [--nnodes M --node-rank I --master-addr HOST --master-port PORT]]
@@ -22,6 +23,7 @@ by the lowest validation loss with early stopping.
   --overwrite         start afresh in an existing non-empty DIR, deleting its checkpoints and metrics
                       (without --resume or --overwrite an existing run folder is refused)
   --max-steps N       stop after N optimizer steps (same as --set training.maxSteps=N)
+${precisionHelp(22, '(same as --set training.precision=P; the loss, gradients and AdamW stay fp32)')}
   --set key=value     override a config value, e.g. --set training.lr=1e-4 --set sampling.mode=cross
                       (value read as YAML: numbers, true/false, null, [a, b])
   --quiet             no progress bar
@@ -55,6 +57,7 @@ const command: Command = {
       resume: { type: 'boolean', default: false },
       overwrite: { type: 'boolean', default: false },
       'max-steps': { type: 'string' },
+      precision: { type: 'string' },
       set: { type: 'string', multiple: true },
       quiet: { type: 'boolean', default: false },
       nproc: { type: 'string' },
@@ -70,6 +73,7 @@ const command: Command = {
       const n = intFlag('max-steps', values['max-steps']);
       overrides.push(`training.maxSteps=${n}`);
     }
+    if (values.precision !== undefined) overrides.push(`training.precision=${precisionFlag(values.precision)}`);
     let loaded;
     try {
       loaded = loadTrainConfig(values.config, overrides);
