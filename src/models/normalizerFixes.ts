@@ -1,0 +1,61 @@
+/**
+ * Where the normalizers of @huggingface/tokenizers (JS, 0.2) give other text than Hugging Face `tokenizers`
+ * (the Rust library that transformers and sentence-transformers use), and polyret's replacements. Found by
+ * comparing ids on every text of XQuAD, XQuAD-R, MLQA-R and Tatoeba (test/models/tokenizerDatasets.test.ts)
+ * and on hand-picked boundary cases (test/models/tokenizerEdgeCases.test.ts):
+ *
+ * - BertNormalizer (mBERT, LaBSE): CJK characters get spaces around them so that each is its own word. The JS
+ *   code walks UTF-16 code units, so characters outside the BMP (CJK extensions B–F, e.g. 𪙛 U+2A65B) are never
+ *   seen as CJK and fuse with their neighbours into one [UNK]; and it takes U+2B820–U+2B91F as CJK, which the
+ *   Rust library does not (its ranges, checked code point by code point against tokenizers 0.23, are below).
+ * - Precompiled (XLM-R, mE5): the JS code runs NFKC instead of the tokenizer's charsmap; see
+ *   precompiledCharsmap.ts.
+ */
+import type { Tokenizer as HfJsTokenizer } from '@huggingface/tokenizers';
+import { PrecompiledCharsmap } from './precompiledCharsmap.js';
+
+/** The structural view of a JS normalizer node that the fixes need. */
+interface NormalizerNode {
+  config?: { type?: string; precompiled_charsmap?: unknown };
+  normalizers?: NormalizerNode[];
+  normalize?: (text: string) => string;
+  tokenize_chinese_chars?: (text: string) => string;
+}
+
+/** `tokenizers`' `is_chinese_char` (normalizers/bert.rs). */
+export function isChineseChar(cp: number): boolean {
+  return (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0x3400 && cp <= 0x4dbf) || (cp >= 0x20000 && cp <= 0x2a6df)
+    || (cp >= 0x2a700 && cp <= 0x2b73f) || (cp >= 0x2b740 && cp <= 0x2b81f) || (cp >= 0x2b920 && cp <= 0x2ceaf)
+    || (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0x2f800 && cp <= 0x2fa1f);
+}
+
+/** Spaces around every CJK character, by code point. */
+export function padChineseChars(text: string): string {
+  let out = '';
+  for (const ch of text) out += isChineseChar(ch.codePointAt(0)!) ? ` ${ch} ` : ch;
+  return out;
+}
+
+/**
+ * Replaces, inside `tok`'s normalizer tree, the parts that diverge from the Rust library. `where` (the
+ * tokenizer.json path) names the file when its charsmap is malformed.
+ */
+export function fixNormalizers(tok: HfJsTokenizer, where: string): void {
+  const visit = (node: NormalizerNode | null | undefined): void => {
+    if (!node) return;
+    const type = node.config?.type;
+    if (type === 'Sequence') node.normalizers?.forEach(visit);
+    else if (type === 'BertNormalizer') node.tokenize_chinese_chars = padChineseChars;
+    else if (type === 'Precompiled') {
+      const b64 = node.config?.precompiled_charsmap;
+      // An empty or absent charsmap means "no rules" (tokenizers then leaves the text as it is).
+      if (typeof b64 !== 'string' || b64.length === 0) {
+        node.normalize = (text) => text;
+        return;
+      }
+      const map = PrecompiledCharsmap.fromBase64(b64, where);
+      node.normalize = (text) => map.normalize(text);
+    }
+  };
+  visit(tok.normalizer as unknown as NormalizerNode | null);
+}
