@@ -1,5 +1,5 @@
 /**
- * Where the normalizers of @huggingface/tokenizers (JS, 0.2) give other text than Hugging Face `tokenizers`
+ * Where the normalizers and pre-tokenizers of @huggingface/tokenizers (JS, 0.2) give other text than Hugging Face `tokenizers`
  * (the Rust library that transformers and sentence-transformers use), and polyret's replacements. Found by
  * comparing ids on every text of XQuAD, XQuAD-R, MLQA-R and Tatoeba (test/models/tokenizerDatasets.test.ts)
  * and on hand-picked boundary cases (test/models/tokenizerEdgeCases.test.ts):
@@ -10,9 +10,19 @@
  *   Rust library does not (its ranges, checked code point by code point against tokenizers 0.23, are below).
  * - Precompiled (XLM-R, mE5): the JS code runs NFKC instead of the tokenizer's charsmap; see
  *   precompiledCharsmap.ts.
+ * - Metaspace pre-tokenizer (XLM-R, mE5): the JS code ignores `split` (true by default in the Rust library) and
+ *   hands the Unigram model the whole text as one word. The segmentation is then mostly the same, but score sums
+ *   run across words, so float ties between equal-scoring paths (e.g. "10000" as 1+000+0 or 1+0+000) break
+ *   differently; the Rust library splits before each "▁" (MergedWithNext) and segments each word alone.
  */
 import type { Tokenizer as HfJsTokenizer } from '@huggingface/tokenizers';
 import { PrecompiledCharsmap } from './precompiledCharsmap.js';
+
+/** The structural view of a JS pre-tokenizer node that the fixes need (its config is not kept on it). */
+interface PreTokenizerNode {
+  tokenizers?: PreTokenizerNode[];
+  pre_tokenize_text?: (text: string, options?: unknown) => string[];
+}
 
 /** The structural view of a JS normalizer node that the fixes need. */
 interface NormalizerNode {
@@ -33,6 +43,20 @@ export function isChineseChar(cp: number): boolean {
 export function padChineseChars(text: string): string {
   let out = '';
   for (const ch of text) out += isChineseChar(ch.codePointAt(0)!) ? ` ${ch} ` : ch;
+  return out;
+}
+
+/** Splits before every `replacement`, which starts the next piece (the Rust library's MergedWithNext). */
+export function splitMergedWithNext(text: string, replacement: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  let at = text.indexOf(replacement, 1);
+  while (at > 0) {
+    out.push(text.slice(start, at));
+    start = at;
+    at = text.indexOf(replacement, at + replacement.length);
+  }
+  if (start < text.length) out.push(text.slice(start));
   return out;
 }
 
@@ -58,4 +82,23 @@ export function fixNormalizers(tok: HfJsTokenizer, where: string): void {
     }
   };
   visit(tok.normalizer as unknown as NormalizerNode | null);
+}
+
+/**
+ * Makes `tok`'s Metaspace pre-tokenizers split as the Rust library does. `config` is the tokenizer.json
+ * `pre_tokenizer` section, walked beside the JS objects (which do not keep their config).
+ */
+export function fixPreTokenizers(tok: HfJsTokenizer, config: unknown): void {
+  const visit = (node: PreTokenizerNode | null | undefined, cfg: unknown): void => {
+    if (!node || !cfg || typeof cfg !== 'object') return;
+    const c = cfg as { type?: string; split?: unknown; replacement?: unknown; pretokenizers?: unknown[] };
+    if (c.type === 'Sequence' && Array.isArray(c.pretokenizers)) {
+      c.pretokenizers.forEach((sub, i) => visit(node.tokenizers?.[i], sub));
+    } else if (c.type === 'Metaspace' && c.split !== false && node.pre_tokenize_text) {
+      const replacement = typeof c.replacement === 'string' ? c.replacement : '\u2581';
+      const original = node.pre_tokenize_text.bind(node);
+      node.pre_tokenize_text = (text, options) => original(text, options).flatMap((t) => splitMergedWithNext(t, replacement));
+    }
+  };
+  visit(tok.pre_tokenizer as unknown as PreTokenizerNode | null, config);
 }
