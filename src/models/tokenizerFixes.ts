@@ -14,6 +14,12 @@
  *   hands the Unigram model the whole text as one word. The segmentation is then mostly the same, but score sums
  *   run across words, so float ties between equal-scoring paths (e.g. "10000" as 1+000+0 or 1+0+000) break
  *   differently; the Rust library splits before each "▁" (MergedWithNext) and segments each word alone.
+ * - Unigram scores: the Rust library reads tokenizer.json with serde_json, whose float parsing is not correctly
+ *   rounded (significand as f64, then one multiplication or division by a power of ten): 757 of the 5,000 scores
+ *   of the test tokenizer come out one ulp away from JSON.parse's value, and exact ties between paths with the
+ *   same pieces in another order (e.g. "…ları"+"nın"+"ı"+"n" vs "…ları"+"n"+"ı"+"nın") then break the other way.
+ *   polyret re-reads each score as serde_json does, from its shortest decimal form (what tokenizers and Python
+ *   write; a file written with more digits than that could still differ).
  */
 import type { Tokenizer as HfJsTokenizer } from '@huggingface/tokenizers';
 import { PrecompiledCharsmap } from './precompiledCharsmap.js';
@@ -44,6 +50,58 @@ export function padChineseChars(text: string): string {
   let out = '';
   for (const ch of text) out += isChineseChar(ch.codePointAt(0)!) ? ` ${ch} ` : ch;
   return out;
+}
+
+/** POW10[k] = 1e{k} as f64 literals, as in serde_json. */
+const POW10 = Array.from({ length: 309 }, (_, k) => Number(`1e${k}`));
+
+/**
+ * The f64 that serde_json (without `float_roundtrip`) parses from the shortest decimal form of `x`: the decimal
+ * significand converted to f64 (round to nearest), then multiplied or divided once by a power of ten.
+ */
+export function serdeJsonF64(x: number): number {
+  if (!Number.isFinite(x) || x === 0) return x;
+  const m = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]?\d+))?$/.exec(String(x));
+  if (!m) return x;
+  const frac = m[3] ?? '';
+  const digits = `${m[2]}${frac}`;
+  // serde_json stops accumulating digits near u64::MAX; the shortest form has at most 17, so this never applies.
+  if (digits.length > 19) return x;
+  let f = Number(BigInt(digits));
+  let exp = Number(m[4] ?? 0) - frac.length;
+  while (exp < -308) {
+    f /= 1e308;
+    exp += 308;
+  }
+  f = exp >= 0 ? f * POW10[exp]! : f / POW10[-exp]!;
+  return m[1] === '-' ? -f : f;
+}
+
+/** The structural view of the JS Unigram model that the fix needs. */
+interface UnigramNode {
+  config?: { type?: string };
+  scores?: number[];
+  unk_token_id?: number;
+  min_score?: number;
+  unk_score?: number;
+}
+
+/** Unigram scores as the Rust library reads them (see the note above); the unknown-token score follows. */
+export function fixUnigramScores(tok: HfJsTokenizer, modelConfig: unknown): void {
+  const m = tok.model as unknown as UnigramNode | null;
+  const cfg = modelConfig as { type?: string; vocab?: unknown } | null;
+  if (!m || !cfg || cfg.type !== 'Unigram' || !Array.isArray(m.scores) || !Array.isArray(cfg.vocab)) return;
+  const original = cfg.vocab as Array<[string, number]>;
+  let min = Infinity;
+  for (let i = 0; i < m.scores.length; i++) {
+    const s = serdeJsonF64(Number(original[i]?.[1]));
+    m.scores[i] = s;
+    if (s < min) min = s;
+  }
+  // tokenizers: unk_score = min_score - K_UNK_PENALTY (10).
+  m.min_score = min;
+  m.unk_score = min - 10;
+  if (m.unk_token_id !== undefined) m.scores[m.unk_token_id] = m.unk_score;
 }
 
 /** Splits before every `replacement`, which starts the next piece (the Rust library's MergedWithNext). */
