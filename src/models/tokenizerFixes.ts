@@ -1,8 +1,8 @@
 /**
- * Where the normalizers and pre-tokenizers of @huggingface/tokenizers (JS, 0.2) give other text than Hugging Face `tokenizers`
- * (the Rust library that transformers and sentence-transformers use), and polyret's replacements. Found by
- * comparing ids on every text of XQuAD, XQuAD-R, MLQA-R and Tatoeba (test/models/tokenizerDatasets.test.ts)
- * and on hand-picked boundary cases (test/models/tokenizerEdgeCases.test.ts):
+ * Where @huggingface/tokenizers (JS, 0.2) gives other ids than Hugging Face `tokenizers` (the Rust library that
+ * transformers and sentence-transformers use), and polyret's replacements. Found by comparing ids on every text of
+ * XQuAD, XQuAD-R, MLQA-R and Tatoeba (test/models/tokenizerDatasets.test.ts) and on hand-picked boundary cases
+ * (the edge-case tests of test/models/tokenizer.test.ts):
  *
  * - BertNormalizer (mBERT, LaBSE): CJK characters get spaces around them so that each is its own word. The JS
  *   code walks UTF-16 code units, so characters outside the BMP (CJK extensions B–F, e.g. 𪙛 U+2A65B) are never
