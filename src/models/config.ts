@@ -147,7 +147,7 @@ export function encoderConfigJson(c: EncoderConfig, architecture?: string): Reco
     initializer_range: c.initializerRange,
   };
   if (architecture) out.architectures = [architecture];
-  if (out.position_embedding_type === undefined) out.position_embedding_type = 'absolute';
+  // transformers 5 no longer writes position_embedding_type (absolute is the only kind it runs): nothing is added.
   return out;
 }
 

@@ -34,6 +34,8 @@ export function parseDenseConfig(raw: unknown, source: string): DenseConfig {
     throw new Error(`${source}: activation_function ${JSON.stringify(act)} is not supported (supported: ${Object.keys(ACTIVATIONS).join(', ')})`);
   }
   if (j.bias !== undefined && typeof j.bias !== 'boolean') throw new Error(`${source}: field "bias" must be true or false`);
+  // sentence-transformers ≥ 6 options that change the computation.
+  if (j.use_residual === true) throw new Error(`${source}: use_residual true is not supported (polyret's Dense is activation(W·x + b))`);
   return { inFeatures: int('in_features'), outFeatures: int('out_features'), bias: j.bias !== false, activationFunction: act };
 }
 

@@ -11,6 +11,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer as HfJsTokenizer } from '@huggingface/tokenizers';
+import { fixNormalizers, fixPreTokenizers, fixUnigramScores } from './tokenizerFixes.js';
 
 /** How to pad a batch: to its longest row, to `maxLength`, or not at all (rows must then be equal length). */
 export type PaddingMode = 'longest' | 'max_length' | 'none';
@@ -131,6 +132,9 @@ export class HfTokenizer {
     const config: JsonObject = { ...(src.specialTokensMap ?? {}), ...(src.config ?? {}) };
     try {
       this.tok = new HfJsTokenizer(j, config);
+      fixNormalizers(this.tok, src.tokenizerPath);
+      fixPreTokenizers(this.tok, j.pre_tokenizer);
+      fixUnigramScores(this.tok, j.model);
     } catch (err) {
       throw new Error(`${src.tokenizerPath}: cannot build the tokenizer (${(err as Error).message})`);
     }

@@ -54,7 +54,7 @@ test('unsupported architecture and bad config fields are named with the file', (
   let r = loadError('tiny-bert', (d) => editJson(join(d, 'config.json'), (j) => { j.model_type = 'distilbert'; }));
   assert.match(r.message, /config.json: unsupported architecture model_type "distilbert"/);
   r = loadError('tiny-bert', (d) => editJson(join(d, 'config.json'), (j) => { delete j.model_type; }));
-  assert.match(r.message, /config.json: field "model_type" missing \(architectures: BertForMaskedLM\)/);
+  assert.match(r.message, /config.json: field "model_type" missing \(architectures: BertForPreTraining\)/);
   r = loadError('tiny-bert', (d) => editJson(join(d, 'config.json'), (j) => { j.hidden_act = 'mish'; }));
   assert.match(r.message, /config.json: field "hidden_act": unsupported activation 'mish'/);
   r = loadError('tiny-bert', (d) => editJson(join(d, 'config.json'), (j) => { j.position_embedding_type = 'relative_key'; }));
@@ -95,8 +95,19 @@ test('sentence-transformers modules: unknown module type, bad pooling config, De
     (j as unknown as Array<Record<string, unknown>>)[2]!.type = 'sentence_transformers.models.LSTM';
   }));
   assert.match(r.message, /modules.json: module 2 has type 'sentence_transformers.models.LSTM', which polyret does not run/);
-  r = loadError('tiny-labse', (d) => editJson(join(d, '1_Pooling', 'config.json'), (j) => { j.pooling_mode_cls_token = false; }));
+  // sentence-transformers ≥ 6 layout (what the fixture has) and the earlier one.
+  r = loadError('tiny-labse', (d) => editJson(join(d, '1_Pooling', 'config.json'), (j) => { j.pooling_mode = 'lasttoken'; }));
+  assert.match(r.message, /1_Pooling\/config.json: pooling_mode "lasttoken" is not supported/);
+  r = loadError('tiny-labse', (d) => editJson(join(d, '1_Pooling', 'config.json'), (j) => { j.pooling_mode = []; }));
+  assert.match(r.message, /1_Pooling\/config.json: field "pooling_mode" must be a mode name or a non-empty list/);
+  r = loadError('tiny-labse', (d) => editJson(join(d, '1_Pooling', 'config.json'), (j) => {
+    delete j.pooling_mode;
+    delete j.embedding_dimension;
+    Object.assign(j, { word_embedding_dimension: 32, pooling_mode_cls_token: false });
+  }));
   assert.match(r.message, /1_Pooling\/config.json: no pooling mode is on/);
+  r = loadError('tiny-labse', (d) => editJson(join(d, '2_Dense', 'config.json'), (j) => { j.use_residual = true; }));
+  assert.match(r.message, /2_Dense\/config.json: use_residual true is not supported/);
   r = loadError('tiny-labse', (d) => editJson(join(d, '2_Dense', 'config.json'), (j) => { j.out_features = 20; }));
   assert.match(r.message, /2_Dense\/model.safetensors: state dict shape mismatch:\s+linear.weight: model \[20, 32\] vs checkpoint \[24, 32\]/);
   r = loadError('tiny-labse', (d) => editJson(join(d, '2_Dense', 'config.json'), (j) => { j.activation_function = 'torch.nn.modules.activation.Softsign'; }));

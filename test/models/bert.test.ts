@@ -8,13 +8,14 @@ import { locateModelFiles } from '../../src/models/modelFiles.js';
 import { assertClose, ids, readFixture, type FixtureTensor } from '../helpers/fixtures.js';
 
 interface BertExpected {
+  saved_tensors: string[];
   input_ids: number[]; attention_mask: number[]; token_type_ids: number[]; shape: number[];
   last_hidden_state: FixtureTensor; pooler_output: FixtureTensor; cls: FixtureTensor; mean: FixtureTensor; max: FixtureTensor;
 }
 const DIR = join(projectRoot(), 'test', 'fixtures', 'models', 'tiny-bert');
 const E = readFixture<BertExpected>('models', 'tiny-bert', 'expected.json');
 
-test('BERT: last hidden state, pooler and CLS/mean/max pooling match the Hugging Face reference (with padding and token types)', () => {
+test('BERT: last hidden state, pooler and CLS/mean/max pooling match transformers BertModel and sentence-transformers Pooling (with padding and token types)', () => {
   const enc = loadSentenceEncoder(DIR);
   assert.ok(enc.transformer instanceof BertModel);
   assert.equal(enc.transformer.architecture, 'BertModel');
@@ -34,11 +35,18 @@ test('BERT: last hidden state, pooler and CLS/mean/max pooling match the Hugging
   enc.dispose();
 });
 
-test('BERT: a task-head checkpoint loads through its bert. prefix; MLM head and position_ids buffer are ignored', () => {
+test('BERT: a task-head checkpoint (BertForPreTraining.save_pretrained) loads through its bert. prefix; MLM and NSP heads are ignored', () => {
   const files = locateModelFiles(DIR);
-  const { state, prefix, ignored } = adaptCheckpointNames(readWeights(files));
+  const weights = readWeights(files);
+  assert.deepEqual([...weights.keys()].sort(), [...E.saved_tensors].sort(), 'the tensors transformers saved');
+  // transformers 4.x also saved the derived position_ids buffer (5.x does not): it must be dropped, not loaded.
+  weights.set('bert.embeddings.position_ids', ids(Array.from({ length: 24 }, (_, i) => i), [1, 24]));
+  const { state, prefix, ignored } = adaptCheckpointNames(weights);
   assert.equal(prefix, 'bert.');
-  assert.deepEqual(ignored.sort(), ['bert.embeddings.position_ids', 'cls.predictions.bias', 'cls.predictions.transform.dense.bias', 'cls.predictions.transform.dense.weight']);
+  assert.deepEqual(ignored.sort(), [
+    'bert.embeddings.position_ids', 'cls.predictions.bias', 'cls.predictions.transform.LayerNorm.bias', 'cls.predictions.transform.LayerNorm.weight',
+    'cls.predictions.transform.dense.bias', 'cls.predictions.transform.dense.weight', 'cls.seq_relationship.bias', 'cls.seq_relationship.weight',
+  ]);
   assert.ok(state.has('embeddings.word_embeddings.weight') && state.has('pooler.dense.weight'));
   for (const t of state.values()) t.dispose();
 });

@@ -79,6 +79,23 @@ test('polyret encode: TSV → .npy + ids.json, with --pooling cls --normalize an
   }
 });
 
+test('polyret encode --prefix "query: " on the E5-style folder equals SentenceTransformer.encode(prompt_name="query")', () => {
+  const e5 = readFixture<{ texts: string[]; query_embeddings: FixtureTensor }>('models', 'tiny-e5', 'expected.json');
+  const dir = mkdtempSync(join(tmpdir(), 'polyret-encode-'));
+  try {
+    const input = join(dir, 'q.jsonl');
+    writeFileSync(input, `${e5.texts.map((text, i) => JSON.stringify({ id: i, text })).join('\n')}\n`);
+    const out = join(dir, 'q.safetensors');
+    const r = polyret(['encode', '--model', join(FIX, 'tiny-e5'), '--input', input, '--output', out, '--prefix', 'query: ']);
+    assert.equal(r.status, 0, r.stderr);
+    const f = new EmbeddingsFile(out);
+    assertClose(Array.from(f.readRows(0, f.rows)), e5.query_embeddings.data, 'query embeddings');
+    f.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('polyret init-model creates a loadable from-scratch folder that polyret encode uses', () => {
   const dir = mkdtempSync(join(tmpdir(), 'polyret-init-'));
   try {

@@ -24,19 +24,30 @@ function mbert(): HfTokenizer {
   return mbertCache;
 }
 
-test('mBERT: ids match the independent BasicTokenizer+WordPiece reference on multilingual text', { skip: noMbert }, () => {
-  const tok = mbert();
-  assert.equal(tok.vocabSize, mbertExpected.vocab_size);
-  for (const c of mbertExpected.singles) {
+/** Compares polyret's ids with HF tokenizers' on every edge case; a failure names the case and the first differing token. */
+function checkEdgeCases(tok: HfTokenizer, expected: MbertExpected): void {
+  assert.equal(tok.vocabSize, expected.vocab_size);
+  for (const c of expected.singles) {
     const e = tok.encode(c.text);
-    assert.deepEqual(e.ids, c.ids, `${c.name}: ${JSON.stringify(c.text)}`);
+    const at = e.ids.findIndex((id, i) => id !== c.ids[i]);
+    const first = at >= 0 ? at : e.ids.length !== c.ids.length ? Math.min(e.ids.length, c.ids.length) : -1;
+    assert.equal(first, -1, `${c.name} ${JSON.stringify(c.text)}: first difference at token ${first}: polyret ${JSON.stringify(e.tokens.slice(first, first + 4))}, tokenizers ${JSON.stringify(c.tokens.slice(first, first + 4))}`);
     assert.deepEqual(e.tokenTypeIds, c.ids.map(() => 0));
   }
-  for (const p of mbertExpected.pairs) {
+  for (const p of expected.pairs) {
     const e = tok.encode(p.a, p.b);
     assert.deepEqual(e.ids, p.ids, p.name);
     assert.deepEqual(e.tokenTypeIds, p.token_type_ids, p.name);
   }
+}
+
+test('mBERT: ids equal HF tokenizers on edge cases (scripts, astral CJK, controls, unassigned, full-width, long words, pairs)', { skip: noMbert }, () => {
+  checkEdgeCases(mbert(), mbertExpected);
+});
+
+test('XLM-R-style Unigram: ids equal HF tokenizers on edge cases (charsmap vs NFKC, Metaspace split, ties, ▁ in text)', () => {
+  const expected = JSON.parse(readFileSync(join(FIX, 'xlmr_unigram_expected.json'), 'utf8')) as MbertExpected;
+  checkEdgeCases(HfTokenizer.fromFolder(join(FIX, 'xlmr-unigram')), expected);
 });
 
 test('mBERT: special tokens, pad id and sizes', { skip: noMbert }, () => {
