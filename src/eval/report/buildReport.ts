@@ -109,7 +109,14 @@ function groupValue(vals: SettingValues[]): number | null {
   return vals.length ? s / vals.length : null;
 }
 
-const languagesOf = (r: EvalResults): string[] => [...(r.lareqa ? r.lareqa.languages : r.miracl!.languages)].sort();
+/** The languages (or, for BEIR, the dataset and language) a results file covers: reports compare like with like. */
+function languagesOf(r: EvalResults): string[] {
+  if (r.lareqa) return [...r.lareqa.languages].sort();
+  if (r.miracl) return [...r.miracl.languages].sort();
+  if (r.tatoeba) return [...r.tatoeba.order].sort();
+  if (r.beir) return [`${r.beir.dataset}:${r.beir.language}`];
+  return [];
+}
 
 /**
  * Writes report.md, summary.csv, and per results file matrix-<name>.csv and heatmap-<name>.svg/.png; with two or
