@@ -1,5 +1,6 @@
 import { commands } from './commands/index.js';
 import { UsageError } from './command.js';
+import { exitWithParent } from '../util/exitWithParent.js';
 
 function help(): string {
   const names = Object.keys(commands).sort();
@@ -43,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
   return typeof code === 'number' ? code : 0;
 }
 
+exitWithParent();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
