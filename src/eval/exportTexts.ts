@@ -3,13 +3,15 @@ import { once } from 'node:events';
 import { rename } from 'node:fs/promises';
 import { candidateText, loadLareqa, type CandidateText } from './tasks/lareqaData.js';
 import { loadMiraclDev, MIRACL_LANGUAGES, passageText, readMiraclCorpus } from './tasks/miracl.js';
+import { loadTatoeba, tatoebaId, tatoebaLanguages } from './tasks/tatoeba.js';
+import type { EvalTask } from './results.js';
 
 /**
  * Writes every text an evaluation will embed as JSONL `{"id", "text", "kind": "query"|"passage"}`, with the ids
  * `--embeddings` expects, so vectors can be produced by any external model. Returns the number of lines.
  * Written to a temporary name and renamed, so a partial file is never mistaken for a whole one.
  */
-export async function exportTexts(task: 'xquad-r' | 'mlqa-r' | 'miracl', languages: string[], path: string, mode: CandidateText, corpus?: string): Promise<number> {
+export async function exportTexts(task: EvalTask, languages: string[], path: string, mode: CandidateText, corpus?: string): Promise<number> {
   const tmp = `${path}.${process.pid}.tmp`;
   const out = createWriteStream(tmp);
   let n = 0;
@@ -22,6 +24,12 @@ export async function exportTexts(task: 'xquad-r' | 'mlqa-r' | 'miracl', languag
       for (const [qid, text] of loadMiraclDev(lang).topics) await write(`q/${qid}`, text, 'query');
     }
     if (corpus) for await (const p of readMiraclCorpus(corpus)) await write(`d/${p.docid}`, passageText(p), 'passage');
+  } else if (task === 'tatoeba') {
+    // Both sides are encoded as queries: the task is symmetric (runEval does the same with --model).
+    for (const p of loadTatoeba(tatoebaLanguages(languages))) {
+      for (const [i, t] of p.xx.entries()) await write(tatoebaId(p.lang, 'xx', i), t, 'query');
+      for (const [i, t] of p.en.entries()) await write(tatoebaId(p.lang, 'en', i), t, 'query');
+    }
   } else {
     const ds = loadLareqa(task, languages);
     for (const l of ds.languages) {

@@ -1,5 +1,23 @@
 import { readFileSync } from 'node:fs';
 import type { LareqaResults } from './tasks/lareqaProtocol.js';
+import type { TatoebaResults } from './tasks/tatoeba.js';
+import type { SeenUnseen } from './seenUnseen.js';
+
+/** The tasks `polyret eval --task` runs. */
+export const EVAL_TASKS = ['xquad-r', 'mlqa-r', 'miracl', 'tatoeba'] as const;
+export type EvalTask = (typeof EVAL_TASKS)[number];
+
+export function isEvalTask(s: string): s is EvalTask {
+  return (EVAL_TASKS as readonly string[]).includes(s);
+}
+
+/** The results section each task writes. */
+export const TASK_SECTION: Record<EvalTask, 'lareqa' | 'miracl' | 'tatoeba'> = {
+  'xquad-r': 'lareqa',
+  'mlqa-r': 'lareqa',
+  miracl: 'miracl',
+  tatoeba: 'tatoeba',
+};
 
 /** One MIRACL language's scores: means and per-query values (trec_eval -c averaging). */
 export interface MiraclLanguageResult {
@@ -25,7 +43,7 @@ export interface EvalResults {
   version: 1;
   /** Display name in reports (`--name`, default: the model or embeddings file name). */
   name: string;
-  task: 'xquad-r' | 'mlqa-r' | 'miracl';
+  task: EvalTask;
   createdAt: string;
   /** Every option that shaped the numbers. */
   config: Record<string, unknown>;
@@ -35,6 +53,9 @@ export interface EvalResults {
   data: { dir: string; sha256: Record<string, string> };
   lareqa?: LareqaResults;
   miracl?: MiraclResults;
+  tatoeba?: TatoebaResults;
+  /** Seen / unseen language averages, when the model folder records its training languages. */
+  seenUnseen?: SeenUnseen;
 }
 
 /** Reads and checks a results file. */
@@ -48,7 +69,9 @@ export function readResults(path: string): EvalResults {
   const r = obj as Partial<EvalResults>;
   if (r?.format !== 'polyret-eval-results') throw new Error(`${path}: not a polyret results file (field 'format' must be 'polyret-eval-results')`);
   if (r.version !== 1) throw new Error(`${path}: results version ${String(r.version)} is not supported (expected 1)`);
-  if (r.task === 'miracl' ? !r.miracl : !r.lareqa) throw new Error(`${path}: task '${String(r.task)}' without its '${r.task === 'miracl' ? 'miracl' : 'lareqa'}' section`);
+  if (typeof r.task !== 'string' || !isEvalTask(r.task)) throw new Error(`${path}: field 'task' must be one of ${EVAL_TASKS.join(', ')}, got ${JSON.stringify(r.task)}`);
+  const section = TASK_SECTION[r.task];
+  if (!r[section]) throw new Error(`${path}: task '${r.task}' without its '${section}' section`);
   if (typeof r.name !== 'string') throw new Error(`${path}: field 'name' must be a string`);
   return r as EvalResults;
 }

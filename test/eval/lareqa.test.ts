@@ -62,14 +62,28 @@ function tfidfScorer(ds: LareqaDataset): ScoreBlock {
   };
 }
 
-test('LAReQA relevant sentences: answer span overlap, clear errors for malformed files', () => {
-  const para = (breaks: number[][], start: number, text: string) => ({
-    data: [{ title: 't', paragraphs: [{ context: 'Aaaa bbb. Ccc dd. Ee.', sentences: ['Aaaa bbb.', 'Ccc dd.', 'Ee.'], sentence_breaks: breaks, qas: [{ id: 'x', question: 'q?', answers: [{ answer_start: start, text }] }] }] }],
+test('LAReQA relevant sentences: XTREME\'s start rule by default, the overlap rule on request, clear errors for malformed files', () => {
+  const para = (breaks: number[][], start: number, text: string, context = 'Aaaa bbb. Ccc dd. Ee.', sentences = ['Aaaa bbb.', 'Ccc dd.', 'Ee.']) => ({
+    data: [{ title: 't', paragraphs: [{ context, sentences, sentence_breaks: breaks, qas: [{ id: 'x', question: 'q?', answers: [{ answer_start: start, text }] }] }] }],
   });
   const breaks = [[0, 9], [10, 17], [18, 21]];
   assert.deepEqual(parseLareqaFile(para(breaks, 10, 'Ccc'), 'en', 'f').questions[0]!.answers, [1]);
-  // an answer crossing a sentence break is relevant in both sentences
-  assert.deepEqual(parseLareqaFile(para(breaks, 5, 'bbb. Ccc'), 'en', 'f').questions[0]!.answers, [0, 1]);
+  assert.deepEqual(parseLareqaFile(para(breaks, 10, 'Ccc'), 'en', 'f', 'overlap').questions[0]!.answers, [1]);
+  // an answer crossing a sentence break: start rule = the sentence holding answer_start; overlap = both
+  const crossing = parseLareqaFile(para(breaks, 5, 'bbb. Ccc'), 'en', 'f');
+  assert.deepEqual(crossing.questions[0]!.answers, [0]);
+  assert.equal(crossing.rulesDiffer, 1);
+  assert.deepEqual(parseLareqaFile(para(breaks, 5, 'bbb. Ccc'), 'en', 'f', 'overlap').questions[0]!.answers, [0, 1]);
+  // XTREME marks candidates by text: a repeated answer sentence is relevant wherever it occurs in the paragraph
+  const dup = parseLareqaFile(para([[0, 3], [4, 7], [8, 11]], 4, 'Ab', 'Ab. Ab. Cd.', ['Ab.', 'Ab.', 'Cd.']), 'en', 'f');
+  assert.deepEqual(dup.questions[0]!.answers, [0, 1]);
+  assert.equal(dup.rulesDiffer, 1);
+  // answer_start between sentences: XTREME skips the question; the overlap rule finds no sentence and says so
+  const gap = parseLareqaFile(para(breaks, 9, ' '), 'en', 'f');
+  assert.equal(gap.questions.length, 0);
+  assert.equal(gap.skipped, 1);
+  assert.equal(gap.candidates.length, 3);
+  assert.throws(() => parseLareqaFile(para(breaks, 9, ' '), 'en', 'f.json', 'overlap'), /f\.json: data\[0\]\.paragraphs\[0\]\.qas\[0\]\.answers\[0\]\.answer_start: expected an offset inside a sentence/);
   assert.throws(() => parseLareqaFile(para([[0, 9], [10, 17]], 10, 'C'), 'en', 'f.json'), /f\.json: data\[0\]\.paragraphs\[0\]\.sentence_breaks: expected one break per sentence/);
   assert.throws(() => parseLareqaFile({ data: [{ paragraphs: [{ context: 'a' }] }] }, 'en', 'g.json'), /g\.json: data\[0\]\.paragraphs\[0\]\.sentences: expected an array/);
   assert.throws(() => loadLareqa('xquad-r', ['xx']), /xquad-r has no language 'xx'/);
@@ -136,4 +150,20 @@ test('MLQA-R end to end: 7/42/7 settings, queries per language, cross-lingual on
     assert.equal(s.numQueries, both, `${s.query}→${s.pool}`);
   }
   assert.equal(res.settings.find((s) => s.query === 'ar' && s.pool === 'de')!.numQueries, res.settings.find((s) => s.query === 'de' && s.pool === 'ar')!.numQueries);
+});
+
+test('XTREME\'s start rule and the overlap rule differ for the questions the issue counts (XQuAD-R en 3, de 8, zh 11; MLQA-R en 2)', { skip: !hasData('xquad-r', 'en.json') && 'no shared data' }, () => {
+  const differ = (task: 'xquad-r' | 'mlqa-r', langs: string[]) => Object.fromEntries(loadLareqa(task, langs).languages.map((l) => [l.lang, l.rulesDiffer]));
+  assert.deepEqual(differ('xquad-r', ['en', 'de', 'zh']), { en: 3, de: 8, zh: 11 });
+  assert.deepEqual(differ('mlqa-r', ['en']), { en: 2 });
+  // the rules pick different sentences only there: every other question has the same single relevant sentence
+  const start = loadLareqa('xquad-r', ['zh']).languages[0]!;
+  const overlap = loadLareqa('xquad-r', ['zh'], undefined, { relevance: 'overlap' }).languages[0]!;
+  let changed = 0;
+  start.questions.forEach((q, i) => {
+    assert.equal(q.answers.length, 1);
+    if (q.answers.join() !== overlap.questions[i]!.answers.join()) changed++;
+  });
+  assert.equal(changed, 11);
+  assert.equal(start.skipped, 0);
 });

@@ -58,6 +58,8 @@ test('ties across the @k cutoff: trec order decides, threshold AP counts the tie
   close(recallAt(r, 4), 1);
   close(averagePrecision(r), 1 / 4);
   close(reciprocalRank(r), 1 / 4);
+  close(reciprocalRank(r, 4), 1 / 4); // RR@k: the first relevant at rank 4 counts within 4, not within 3
+  close(reciprocalRank(r, 3), 0);
   // threshold: the tie group {a1,n1,n2} ends at rank 4: precision 1/4 as well; here the same
   close(thresholdAveragePrecision(r), 1 / 4);
   // a tie group straddling k=2 does not count at all for AP@2 in threshold mode
@@ -113,7 +115,8 @@ test('metric names are parsed and checked', () => {
   assert.deepEqual(parseMetric('AP'), { name: 'AP', kind: 'AP' });
   assert.deepEqual(parseMetric('RR'), { name: 'RR', kind: 'RR' });
   assert.throws(() => parseMetric('nDCG'), /needs a cutoff/);
-  assert.throws(() => parseMetric('RR@3'), /takes no cutoff/);
+  assert.deepEqual(parseMetric('RR@3'), { name: 'RR@3', kind: 'RR', k: 3 });
+  assert.throws(() => parseMetric('Rprec@3'), /takes no cutoff/);
   assert.throws(() => parseMetric('F1'), /unknown metric 'F1'/);
   assert.throws(() => parseMetric('P@0'), /positive integer/);
 });

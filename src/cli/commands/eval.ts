@@ -3,21 +3,27 @@ import { UsageError } from '../command.js';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
 import { intFlag, parseFlags } from '../flags.js';
 
-const usage = `Usage: polyret eval --task xquad-r|mlqa-r|miracl (--embeddings FILE | --model DIR) [options]
+const usage = `Usage: polyret eval --task xquad-r|mlqa-r|miracl|tatoeba (--embeddings FILE | --model DIR) [options]
 
 Runs an evaluation protocol and writes a results JSON (every setting, every metric, per-query values, config,
 model and data sha256 fingerprints); prints the paper's tables. See docs/evaluation.md.
 
   --task NAME             xquad-r, mlqa-r (LAReQA: mono X→X, cross X→Y, multilingual X→all, full-pool mAP),
-                          or miracl (dev: nDCG@10 and R@100 with trec_eval semantics)
+                          miracl (dev: nDCG@10 and R@100 with trec_eval semantics), or
+                          tatoeba (XTREME's sentence retrieval on LASER's files: accuracy@1 by cosine, xx→en and en→xx)
   --embeddings FILE       precomputed vectors: safetensors, float32 tensor 'embeddings' [N, D], row ids as a JSON
-                          array in __metadata__.ids (LAReQA: q/<lang>/<qid>, c/<lang>/<a>/<p>/<s>; MIRACL: q/<qid>, d/<docid>)
-  --model DIR             encode with a model folder (sentence-transformers / Hugging Face layout)
-  --lang L1,L2            languages (default: all of the task's)
+                          array in __metadata__.ids (LAReQA: q/<lang>/<qid>, c/<lang>/<a>/<p>/<s>; MIRACL: q/<qid>,
+                          d/<docid>; Tatoeba: tatoeba/<laser>/xx/<line>, tatoeba/<laser>/en/<line>, 0-based lines)
+  --model DIR             encode with a model folder (sentence-transformers / Hugging Face layout); when the folder
+                          records its training languages (polyret_training.json), results add seen / unseen averages
+  --lang L1,L2            languages (default: all of the task's; tatoeba: XTREME's 36, and any of LASER's 112 as
+                          LASER codes or ISO 639-1, e.g. deu or de, cmn or zh)
   --out FILE              results JSON (default: results-<task>.json)
   --name NAME             display name in reports (default: model or embeddings file name)
-  --similarity ip|cosine  inner product (default) or cosine
+  --similarity ip|cosine  inner product (default) or cosine (tatoeba's default, XTREME's definition)
   --candidate-text MODE   LAReQA candidates: sentence (default) or sentence+context (ReQA/LAReQA option)
+  --relevance RULE        LAReQA relevant sentences: start (default; XTREME's utils_lareqa.py: the sentence containing
+                          answer_start) or overlap (every sentence the answer span overlaps)
   --map-at K              also report mAP@K (repeatable)
   --corpus FILE           MIRACL passages, JSONL {docid,title,text} (.gz ok); needed with --model
   --run-dir DIR           MIRACL: write TREC run files (top 100) here, checkable with trec_eval
@@ -38,7 +44,8 @@ const command: Command = {
       lang: { type: 'string', multiple: true },
       out: { type: 'string' },
       name: { type: 'string' },
-      similarity: { type: 'string', default: 'ip' },
+      similarity: { type: 'string' },
+      relevance: { type: 'string', default: 'start' },
       'candidate-text': { type: 'string', default: 'sentence' },
       'map-at': { type: 'string', multiple: true },
       corpus: { type: 'string' },
@@ -47,10 +54,14 @@ const command: Command = {
       'batch-size': { type: 'string', default: '64' },
       'export-texts': { type: 'string' },
     }, usage);
+    const { isEvalTask, EVAL_TASKS } = await import('../../eval/results.js');
     const task = values.task;
-    if (task !== 'xquad-r' && task !== 'mlqa-r' && task !== 'miracl') throw new UsageError(`--task must be xquad-r, mlqa-r or miracl\n\n${usage}`);
+    if (task === undefined || !isEvalTask(task)) throw new UsageError(`--task must be one of ${EVAL_TASKS.join(', ')}\n\n${usage}`);
     const languages = (values.lang ?? []).flatMap((l) => l.split(',')).map((l) => l.trim()).filter(Boolean);
-    if (values.similarity !== 'ip' && values.similarity !== 'cosine') throw new UsageError(`--similarity must be ip or cosine, got '${values.similarity}'`);
+    const similarity = values.similarity;
+    if (similarity !== undefined && similarity !== 'ip' && similarity !== 'cosine') throw new UsageError(`--similarity must be ip or cosine, got '${similarity}'`);
+    const relevance = values.relevance;
+    if (relevance !== 'start' && relevance !== 'overlap') throw new UsageError(`--relevance must be start or overlap, got '${relevance}'`);
     const ct = values['candidate-text'];
     if (ct !== 'sentence' && ct !== 'sentence+context') throw new UsageError(`--candidate-text must be sentence or sentence+context, got '${ct}'`);
     const mapAt = (values['map-at'] ?? []).map((k) => intFlag('map-at', k));
@@ -68,7 +79,7 @@ const command: Command = {
 
     const { runEval } = await import('../../eval/runEval.js');
     const { EmbeddingsFile } = await import('../../eval/embeddings.js');
-    const { summaryTable, rankDistanceTable, matrixTable, toText } = await import('../../eval/report/tables.js');
+    const { summaryTable, rankDistanceTable, matrixTable, seenUnseenTable, relevanceTable, toText } = await import('../../eval/report/tables.js');
     let source;
     let file;
     if (values.embeddings) {
@@ -85,8 +96,9 @@ const command: Command = {
         languages,
         source,
         name: values.name,
-        similarity: values.similarity,
+        similarity,
         candidateText: ct,
+        relevance,
         mapAt,
         device: device as 'cpu' | 'cuda',
         corpus: values.corpus,
@@ -95,6 +107,10 @@ const command: Command = {
       const out = values.out ?? `results-${task}.json`;
       writeFileAtomic(out, `${JSON.stringify(results)}\n`);
       const parts = [`${results.name} on ${task}`, toText(summaryTable(results))];
+      const su = seenUnseenTable(results);
+      if (su) parts.push(`seen / unseen (training languages ${results.seenUnseen!.trainingLanguages.join(', ')})`, toText(su));
+      const rel = relevanceTable(results);
+      if (rel) parts.push(`relevance: ${results.lareqa!.relevance!.rule}; questions where the start and overlap rules differ`, toText(rel));
       const rd = rankDistanceTable(results);
       if (rd) parts.push(toText(rd));
       const mt = matrixTable(results);

@@ -12,7 +12,7 @@ Scores a TREC run against TREC qrels with trec_eval's semantics (see docs/evalua
 
   --qrels FILE        qrels: 'qid iter docid grade' per line
   --run FILE          run: 'qid Q0 docid rank score tag' per line (rank is ignored; ordered by score)
-  -m, --metric NAME   AP, AP@k, nDCG@k, R@k, P@k, RR, Rprec (repeatable; default AP nDCG@10 R@100)
+  -m, --metric NAME   AP, AP@k, nDCG@k, R@k, P@k, RR, RR@k, Rprec (repeatable; default AP nDCG@10 R@100)
   --ties MODE         trec (default): ties broken by docid descending, as trec_eval;
                       threshold: AP/AP@k count tied scores as one step, as scikit-learn's average_precision_score
   --complete          average over every query in the qrels, missing queries scoring 0 (trec_eval -c)

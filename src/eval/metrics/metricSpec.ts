@@ -15,7 +15,7 @@ export type TiesMode = 'trec' | 'threshold';
 
 export type MetricKind = 'AP' | 'nDCG' | 'R' | 'P' | 'RR' | 'Rprec';
 
-/** A metric as named on the command line: `AP`, `AP@20`, `nDCG@10`, `R@100`, `P@10`, `RR`, `Rprec`. */
+/** A metric as named on the command line: `AP`, `AP@20`, `nDCG@10`, `R@100`, `P@10`, `RR`, `RR@10`, `Rprec`. */
 export interface MetricSpec {
   name: string;
   kind: MetricKind;
@@ -23,7 +23,7 @@ export interface MetricSpec {
 }
 
 const NEEDS_K: ReadonlySet<MetricKind> = new Set(['nDCG', 'R', 'P']);
-const NO_K: ReadonlySet<MetricKind> = new Set(['RR', 'Rprec']);
+const NO_K: ReadonlySet<MetricKind> = new Set(['Rprec']);
 const KINDS: Record<string, MetricKind> = { ap: 'AP', map: 'AP', ndcg: 'nDCG', r: 'R', recall: 'R', p: 'P', rr: 'RR', mrr: 'RR', rprec: 'Rprec' };
 
 /** Parses a metric name; the name is kept exactly as written so output keys match the request. */
@@ -31,7 +31,7 @@ export function parseMetric(name: string): MetricSpec {
   const m = /^([A-Za-z]+)(?:@(\d+))?$/.exec(name.trim());
   const kind = m ? KINDS[m[1]!.toLowerCase()] : undefined;
   if (!m || !kind) {
-    throw new Error(`unknown metric '${name}': expected AP, AP@k, nDCG@k, R@k, P@k, RR or Rprec`);
+    throw new Error(`unknown metric '${name}': expected AP, AP@k, nDCG@k, R@k, P@k, RR, RR@k or Rprec`);
   }
   const k = m[2] === undefined ? undefined : Number(m[2]);
   if (k !== undefined && !(k >= 1)) throw new Error(`metric '${name}': the cutoff must be a positive integer`);
@@ -52,7 +52,7 @@ export function computeMetric(spec: MetricSpec, r: JudgedRanking, ties: TiesMode
     case 'P':
       return precisionAt(r, spec.k!);
     case 'RR':
-      return reciprocalRank(r);
+      return reciprocalRank(r, spec.k);
     case 'Rprec':
       return rPrecision(r);
   }

@@ -3,7 +3,7 @@ import { writeFileAtomic } from '../../util/atomicWrite.js';
 import type { EvalResults } from '../results.js';
 import { pairContributions, pairedTests, type SettingValues } from '../stats/pairedTests.js';
 import { heatmapSvg, svgToPng } from './heatmap.js';
-import { matrixTable, rankDistanceTable, summaryTable, toCsv, toMarkdown, type Table } from './tables.js';
+import { matrixTable, rankDistanceTable, relevanceTable, seenUnseenTable, summaryTable, toCsv, toMarkdown, type Table } from './tables.js';
 
 export interface ReportOptions {
   outDir: string;
@@ -34,6 +34,19 @@ function groups(r: EvalResults): Group[] {
             x.lareqa!.settings.filter((s) => s.kind === kind).map((s) => ({ setting: `${s.query}→${s.pool}`, qids: s.perQuery.qids, values: s.perQuery.values[metric]! })),
         });
       }
+    }
+    return out;
+  }
+  if (r.tatoeba) {
+    const out: Group[] = [];
+    for (const dir of ['xx2en', 'en2xx'] as const) {
+      const one = (lang: string) => (x: EvalResults) => {
+        const l = x.tatoeba?.perQuery[lang];
+        if (!l) throw new Error(`results '${x.name}' have no Tatoeba language '${lang}'`);
+        return [{ setting: lang, qids: l[dir].map((_, i) => `${lang}/${i}`), values: l[dir] }];
+      };
+      // One group per direction over all languages (the macro average); each language is a setting.
+      out.push({ name: 'avg', metric: dir, values: (x) => r.tatoeba!.order.flatMap((l) => one(l)(x)) });
     }
     return out;
   }
@@ -86,6 +99,10 @@ export async function buildReport(results: readonly EvalResults[], opts: ReportO
   const csvRows: string[][] = [['system', 'group', 'metric', 'value', 'delta_vs_first', 'p_randomization', 'p_bootstrap']];
   for (const r of results) {
     md.push(`## ${r.name}`, '', `model: \`${r.model.path}\` · created ${r.createdAt} · config \`${JSON.stringify(r.config)}\``, '', toMarkdown(summaryTable(r)), '');
+    const su = seenUnseenTable(r);
+    if (su) md.push(`Seen and unseen languages (training languages: ${r.seenUnseen!.trainingLanguages.join(', ')}; ${r.seenUnseen!.rule}):`, '', toMarkdown(su), '');
+    const rel = relevanceTable(r);
+    if (rel) md.push(`Relevance rule: \`${r.lareqa!.relevance!.rule}\`.`, '', toMarkdown(rel), '');
     const rd = rankDistanceTable(r);
     if (rd) md.push('Language bias (rank distance in the multilingual pool; lower is less biased):', '', toMarkdown(rd), '');
     const mt = matrixTable(r);

@@ -22,10 +22,42 @@ export function summaryTable(r: EvalResults): Table {
     ]);
     return { header: ['setting', 'n', 'mAP', ...extra, 'rank dist.'], rows };
   }
+  if (r.tatoeba) {
+    const t = r.tatoeba;
+    const rows = t.order.map((l) => {
+      const x = t.languages[l]!;
+      return [l, x.iso1 ?? '', x.name, String(x.n), f3(x.xx2en), f3(x.en2xx)];
+    });
+    rows.push(['avg', '', `${t.order.length} languages`, '', f3(t.average.xx2en), f3(t.average.en2xx)]);
+    return { header: ['lang', 'iso', 'name', 'pairs', 'xx→en', 'en→xx'], rows };
+  }
   const m = r.miracl!;
   const rows = m.languages.map((l) => [l, String(m.perLanguage[l]!.numQueries), f3(m.perLanguage[l]!.metrics['nDCG@10']), f3(m.perLanguage[l]!.metrics['R@100'])]);
   rows.push(['avg', '', f3(m.macro['nDCG@10']), f3(m.macro['R@100'])]);
   return { header: ['lang', 'queries', 'nDCG@10', 'R@100'], rows };
+}
+
+/** Seen / unseen averages per group, when the results have them. */
+export function seenUnseenTable(r: EvalResults): Table | null {
+  const su = r.seenUnseen;
+  if (!su) return null;
+  const metrics = [...new Set(Object.values(su.groups).flatMap((g) => Object.keys((g.seen ?? g.unseen)?.metrics ?? {})))];
+  const rows: string[][] = [];
+  for (const [group, g] of Object.entries(su.groups)) {
+    for (const side of ['seen', 'unseen'] as const) {
+      const a = g[side];
+      rows.push([group, side, a ? String(a.items.length) : '0', ...metrics.map((m) => (a ? (m === 'rankDistance' ? f1(a.metrics[m]) : f3(a.metrics[m])) : ''))]);
+    }
+  }
+  return { header: ['group', 'languages', 'n', ...metrics], rows };
+}
+
+/** Per language, the questions where XTREME's `start` rule and the `overlap` rule give different relevant sentences. */
+export function relevanceTable(r: EvalResults): Table | null {
+  const rel = r.lareqa?.relevance;
+  if (!rel) return null;
+  const langs = Object.keys(rel.differing);
+  return { header: ['rules differ', ...langs], rows: [['questions', ...langs.map((l) => String(rel.differing[l]))]] };
 }
 
 /** Rank distance per query language (multilingual pool). */

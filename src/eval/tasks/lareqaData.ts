@@ -13,6 +13,20 @@ export function isLareqaTask(s: string): s is LareqaTask {
   return s === 'xquad-r' || s === 'mlqa-r';
 }
 
+/**
+ * Which candidates answer a question. `start` (default) is XTREME's rule (third_party/utils_lareqa.py,
+ * `generate_examples` / `load_data`): the answer sentence is the first sentence whose [start, end) break contains
+ * `answer_start`, and every sentence of the paragraph with exactly that text is relevant (the reference marks
+ * candidates by text); a question whose `answer_start` lies in no sentence is skipped, as XTREME skips it.
+ * `overlap`: every sentence whose break overlaps the answer span [answer_start, answer_start + |text|) is relevant
+ * (two when the answer crosses a sentence break); a question in no sentence is an error.
+ */
+export type Relevance = 'start' | 'overlap';
+
+export function isRelevance(s: string): s is Relevance {
+  return s === 'start' || s === 'overlap';
+}
+
 /** How a candidate is written for the encoder: the sentence alone, or the sentence with its paragraph (ReQA/LAReQA). */
 export type CandidateText = 'sentence' | 'sentence+context';
 
@@ -22,7 +36,7 @@ export interface LareqaQuestion {
   /** Embedding id: `q/<lang>/<qid>`. */
   id: string;
   text: string;
-  /** Indices (into this language's candidates) of the sentences overlapping the answer span. */
+  /** Indices (into this language's candidates) of the relevant sentences, by the chosen {@link Relevance} rule. */
   answers: number[];
 }
 
@@ -38,6 +52,10 @@ export interface LareqaLanguage {
   file: string;
   questions: LareqaQuestion[];
   candidates: LareqaCandidate[];
+  /** Questions whose relevant sentences differ between the `start` and `overlap` rules. */
+  rulesDiffer: number;
+  /** Questions left out (rule `start`: `answer_start` in no sentence). */
+  skipped: number;
 }
 
 export interface LareqaDataset {
@@ -67,16 +85,17 @@ function asObject(v: unknown, file: string, path: string): Record<string, unknow
 /**
  * Parses one LAReQA file (SQuAD JSON whose paragraphs carry `sentences` and `sentence_breaks`, [start, end)
  * code-point offsets into the context). Every sentence of every paragraph is a candidate, duplicates included
- * (the published candidate counts count them). A question's relevant candidates are the sentences whose span
- * overlaps the answer span [answer_start, answer_start + |text|) of its first answer — usually one sentence,
- * two when the answer crosses a sentence break.
+ * (the published candidate counts count them). A question's relevant candidates follow `relevance` (see
+ * {@link Relevance}); both rules are computed, and the questions where they differ are counted.
  */
-export function parseLareqaFile(json: unknown, lang: string, file: string): LareqaLanguage {
+export function parseLareqaFile(json: unknown, lang: string, file: string, relevance: Relevance = 'start'): LareqaLanguage {
   const root = asObject(json, file, '(root)');
   const data = asArray(root.data, file, 'data');
   const questions: LareqaQuestion[] = [];
   const candidates: LareqaCandidate[] = [];
   const seen = new Set<string>();
+  let rulesDiffer = 0;
+  let skipped = 0;
   data.forEach((articleV, a) => {
     const article = asObject(articleV, file, `data[${a}]`);
     asArray(article.paragraphs, file, `data[${a}].paragraphs`).forEach((paraV, p) => {
@@ -95,6 +114,9 @@ export function parseLareqaFile(json: unknown, lang: string, file: string): Lare
         fail(file, `${at}.sentence_breaks`, `one break per sentence (${sentences.length}), got ${breaks.length}`);
       }
       const first = candidates.length;
+      // The sentence texts as XTREME cuts them: code-point slices of the context.
+      const cps = [...context];
+      const sliced = breaks.map(([b, e]) => cps.slice(b, e).join(''));
       sentences.forEach((sentence, s) => candidates.push({ id: `c/${lang}/${a}/${p}/${s}`, sentence, context }));
       asArray(para.qas, file, `${at}.qas`).forEach((qaV, q) => {
         const qat = `${at}.qas[${q}]`;
@@ -109,20 +131,31 @@ export function parseLareqaFile(json: unknown, lang: string, file: string): Lare
         const start = ans.answer_start;
         if (!Number.isInteger(start) || (start as number) < 0) fail(file, `${qat}.answers[0].answer_start`, 'a non-negative integer');
         const end = (start as number) + Math.max(1, [...asString(ans.text, file, `${qat}.answers[0].text`)].length);
-        const hits: number[] = [];
+        const overlap: number[] = [];
         breaks.forEach(([b, e], i) => {
-          if (b < end && (start as number) < e) hits.push(first + i);
+          if (b < end && (start as number) < e) overlap.push(first + i);
         });
-        if (hits.length === 0) fail(file, `${qat}.answers[0].answer_start`, `an offset inside a sentence (${String(start)} is in none)`);
+        const home = breaks.findIndex(([b, e]) => b <= (start as number) && (start as number) < e);
+        const byStart: number[] = [];
+        if (home >= 0) sliced.forEach((t, i) => t === sliced[home] && byStart.push(first + i));
+        if (overlap.length !== byStart.length || overlap.some((x, i) => x !== byStart[i])) rulesDiffer++;
+        const hits = relevance === 'start' ? byStart : overlap;
+        if (hits.length === 0) {
+          if (relevance === 'start') {
+            skipped++;
+            return;
+          }
+          fail(file, `${qat}.answers[0].answer_start`, `an offset inside a sentence (${String(start)} is in none)`);
+        }
         questions.push({ qid, id: `q/${lang}/${qid}`, text, answers: hits });
       });
     });
   });
-  return { lang, file, questions, candidates };
+  return { lang, file, questions, candidates, rulesDiffer, skipped };
 }
 
 /** Loads a LAReQA dataset from `<data>/<task>/<lang>.json`; `langs` restricts (and orders) the languages. */
-export function loadLareqa(task: LareqaTask, langs?: readonly string[], dir = dataDir()): LareqaDataset {
+export function loadLareqa(task: LareqaTask, langs?: readonly string[], dir = dataDir(), opts: { relevance?: Relevance } = {}): LareqaDataset {
   const known: readonly string[] = LAREQA_LANGUAGES[task];
   const chosen = langs && langs.length ? [...langs] : [...known];
   for (const l of chosen) {
@@ -136,7 +169,7 @@ export function loadLareqa(task: LareqaTask, langs?: readonly string[], dir = da
     } catch (err) {
       throw new Error(`${file}: ${(err as Error).message}`);
     }
-    return parseLareqaFile(json, lang, file);
+    return parseLareqaFile(json, lang, file, opts.relevance ?? 'start');
   });
   return { task, languages };
 }

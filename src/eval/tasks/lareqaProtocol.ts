@@ -57,6 +57,8 @@ export interface LareqaResults {
   matrix: { languages: string[]; mAP: number[][] };
   /** Language bias: mean rank distance per query language (multilingual pool), their macro average and maximum. */
   rankDistance: { perLanguage: Record<string, number>; macro: number; max: number };
+  /** The relevance rule used, and per language the questions where the `start` and `overlap` rules differ. */
+  relevance?: { rule: string; differing: Record<string, number> };
 }
 
 const mean = (xs: ArrayLike<number>): number => {

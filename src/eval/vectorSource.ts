@@ -1,0 +1,26 @@
+import { Progress } from '../util/progress.js';
+import type { EmbeddingsFile } from './embeddings.js';
+import { type Encoder, packRows } from './encoder.js';
+
+/** Where vectors come from: a precomputed embeddings file, or a model encoder. */
+export type VectorSource = { kind: 'embeddings'; file: EmbeddingsFile } | { kind: 'model'; dir: string; encoder: Encoder; batchSize: number };
+
+/**
+ * The vectors of `ids` as one row-major matrix: gathered from the embeddings file by id, or encoded from `texts()`
+ * (called only with a model) in batches, with a progress bar.
+ */
+export async function vectors(src: VectorSource, ids: string[], texts: () => string[], kind: 'query' | 'passage', what: string): Promise<Float32Array> {
+  if (src.kind === 'embeddings') return src.file.gather(ids, what);
+  const t = texts();
+  const rows: Float32Array[] = [];
+  const bar = new Progress({ total: t.length, label: `encode ${what}s`, unit: 'text' });
+  for (let i = 0; i < t.length; i += src.batchSize) {
+    const batch = t.slice(i, i + src.batchSize);
+    rows.push(...(await src.encoder.encode(batch, kind)));
+    bar.tick(batch.length);
+  }
+  bar.finish();
+  return packRows(rows, src.encoder.dim, what);
+}
+
+export const dimOf = (src: VectorSource): number => (src.kind === 'embeddings' ? src.file.dim : src.encoder.dim);
