@@ -71,7 +71,7 @@ function alive(pid: number): boolean {
   }
 }
 
-test('polyret study: SIGKILL mid-grid, --resume completes it without touching finished runs; the report recomputes from the results files', { skip: !hasData('xquad-r') && 'no XQuAD(-R) in the data folder', timeout: 240_000 }, async () => {
+test('polyret study: SIGKILL mid-grid, --resume completes it without touching finished runs; the report recomputes from the results files', { skip: !hasData('xquad-r') && 'no XQuAD(-R) in the data folder', timeout: 600_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'polyret-study-'));
   const out = join(dir, 'study');
   try {

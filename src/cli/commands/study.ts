@@ -5,6 +5,7 @@ import { ConfigError } from '../../train/config.js';
 
 const usage = `Usage: polyret study --config STUDY.yaml --output DIR [--resume] [--quiet]
        polyret study --report-only --output DIR [--no-png]
+       polyret study --export COPY --output DIR
 
 Runs a grid of training runs, evaluates every final model, and writes DIR/summary.json and DIR/report.md with
 mean ± sd over seeds, paired significance tests between grid points (per query within a seed, and across seeds;
@@ -20,6 +21,9 @@ Holm-corrected) and pictures (SVG and PNG). See docs/studies.md.
                    the interrupted run continues from its last checkpoint, missing evaluations are run
   --report-only    regenerate report.md (and its tables and pictures) from DIR/summary.json and the results
                    files it names; trains and evaluates nothing
+  --export COPY    write a compact copy of the study for committing (summary.json, study.yaml, the results
+                   files gzipped without the per-query arrays the report does not use; no model files)
+                   and its report; \`--report-only --output COPY\` regenerates that report from the copy
   --samples N      resamples of the per-query randomization tests (default: the config's, else 10000)
   --no-png         SVG pictures only
   --quiet          no progress bars
@@ -38,6 +42,7 @@ const command: Command = {
       output: { type: 'string' },
       resume: { type: 'boolean', default: false },
       'report-only': { type: 'boolean', default: false },
+      export: { type: 'string' },
       samples: { type: 'string' },
       'no-png': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
@@ -55,6 +60,15 @@ const command: Command = {
       seed: cfg?.report?.seed,
       png: !values['no-png'],
     });
+    if (values.export) {
+      if (values.config || values.resume || values['report-only']) throw new UsageError('--export takes only --output (and --samples, --no-png)');
+      const { exportStudy } = await import('../../study/exportResults.js');
+      const n = exportStudy(values.output, values.export).length;
+      const saved = savedStudyConfig(values.output) as { report?: { samples?: number; seed?: number } } | undefined;
+      const files = await buildStudyReport(values.export, reportOpts(saved));
+      process.stdout.write(`exported ${n} files to ${values.export}; report: ${files.find((f) => f.endsWith('report.md'))}\n`);
+      return 0;
+    }
     if (values['report-only']) {
       if (values.config || values.resume) throw new UsageError('--report-only takes only --output (and --samples, --no-png)');
       const saved = savedStudyConfig(values.output) as { report?: { samples?: number; seed?: number } } | undefined;
