@@ -5,7 +5,8 @@
  */
 import type { EvalResults } from '../eval/results.js';
 import type { SettingValues } from '../eval/stats/pairedTests.js';
-import { isoOf } from './laserCodes.js';
+import type { TatoebaResults } from '../eval/tasks/tatoeba.js';
+import { tatoebaLanguageSeen } from '../eval/tasks/tatoebaLanguages.js';
 
 export interface MetricValue {
   /** Stable id within the evaluation, e.g. `Cr. mAP`, `Mul. mAP (unseen)`. */
@@ -31,10 +32,6 @@ export interface RunNumbers {
   matrix?: { languages: string[]; values: number[][] };
 }
 
-interface TatoebaLike {
-  languages: Record<string, { xx2en: number; en2xx: number; n: number }>;
-  average: { xx2en: number; en2xx: number };
-}
 interface BeirLike {
   dataset: string;
   metrics: Record<string, number>;
@@ -45,9 +42,9 @@ const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 
 
 /** `seen` is the training languages (ISO 639-1) or undefined when the model folder does not record them. */
 export function runNumbers(r: EvalResults, seen: readonly string[] | undefined): RunNumbers {
-  const isSeen = (lang: string): boolean | undefined => (seen ? seen.includes(isoOf(lang)) : undefined);
+  const isSeen = (lang: string): boolean | undefined => (seen ? seen.includes(lang) : undefined);
   const out: RunNumbers = { metrics: [], languages: {} };
-  const doc = r as EvalResults & { tatoeba?: TatoebaLike; beir?: BeirLike };
+  const doc = r as EvalResults & { tatoeba?: TatoebaResults; beir?: BeirLike };
 
   if (r.lareqa) {
     const L = r.lareqa;
@@ -81,17 +78,25 @@ export function runNumbers(r: EvalResults, seen: readonly string[] | undefined):
   if (doc.tatoeba) {
     const T = doc.tatoeba;
     const codes = Object.keys(T.languages).sort();
-    out.metrics.push({ metric: 'xx→en acc@1', value: T.average.xx2en, higherIsBetter: true });
-    out.metrics.push({ metric: 'en→xx acc@1', value: T.average.en2xx, higherIsBetter: true });
+    // Tatoeba uses LASER codes; the training languages are ISO 639-1 (the task's own mapping decides).
+    const tSeen = (c: string) => (seen ? tatoebaLanguageSeen(c, seen) : undefined);
+    const units = (cs: readonly string[], dir: 'xx2en' | 'en2xx') =>
+      T.perQuery ? cs.map((c) => ({ setting: c, qids: T.perQuery[c]![dir].map((_, i) => `${c}/${i}`), values: T.perQuery[c]![dir] })) : undefined;
+    const push = (metric: string, cs: readonly string[], dir: 'xx2en' | 'en2xx', value: number) => {
+      const u = units(cs, dir);
+      out.metrics.push({ metric, value, higherIsBetter: true, ...(u ? { units: u } : {}) });
+    };
+    push('xx→en acc@1', codes, 'xx2en', T.average.xx2en);
+    push('en→xx acc@1', codes, 'en2xx', T.average.en2xx);
     if (seen) {
       for (const suffix of ['seen', 'unseen'] as const) {
-        const cs = codes.filter((c) => (suffix === 'seen') === isSeen(c));
+        const cs = codes.filter((c) => (suffix === 'seen') === tSeen(c));
         if (!cs.length) continue;
-        out.metrics.push({ metric: `xx→en acc@1 (${suffix})`, value: mean(cs.map((c) => T.languages[c]!.xx2en)), higherIsBetter: true });
-        out.metrics.push({ metric: `en→xx acc@1 (${suffix})`, value: mean(cs.map((c) => T.languages[c]!.en2xx)), higherIsBetter: true });
+        push(`xx→en acc@1 (${suffix})`, cs, 'xx2en', mean(cs.map((c) => T.languages[c]!.xx2en)));
+        push(`en→xx acc@1 (${suffix})`, cs, 'en2xx', mean(cs.map((c) => T.languages[c]!.en2xx)));
       }
     }
-    out.languages['accuracy@1, mean of xx→en and en→xx'] = codes.map((c) => ({ lang: c, seen: isSeen(c), value: (T.languages[c]!.xx2en + T.languages[c]!.en2xx) / 2 }));
+    out.languages['accuracy@1, mean of xx→en and en→xx'] = codes.map((c) => ({ lang: c, seen: tSeen(c), value: (T.languages[c]!.xx2en + T.languages[c]!.en2xx) / 2 }));
     return out;
   }
   if (doc.beir) {
