@@ -26,6 +26,8 @@ Holm-corrected) and pictures (SVG and PNG). See docs/studies.md.
                    and its report; \`--report-only --output COPY\` regenerates that report from the copy
   --samples N      resamples of the per-query randomization tests (default: the config's, else 10000)
   --no-png         SVG pictures only
+  --device D       where evaluations encode and score: cpu (default) or cuda (training follows the base
+                   config's training.device)
   --quiet          no progress bars
 
 Exit codes: 0 every run done; 1 a run failed (the others still ran; --resume retries it) or bad input; 2 bad
@@ -46,7 +48,9 @@ const command: Command = {
       samples: { type: 'string' },
       'no-png': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
+      device: { type: 'string', default: 'cpu' },
     }, usage);
+    if (values.device !== 'cpu' && values.device !== 'cuda') throw new UsageError(`--device must be cpu or cuda, got '${values.device}'`);
     if (!values.output) throw new UsageError(`--output is required\n\n${usage}`);
     let samples: number | undefined;
     if (values.samples !== undefined) {
@@ -89,7 +93,7 @@ const command: Command = {
       throw err;
     }
     const { runStudy } = await import('../../study/runner.js');
-    const out = await runStudy({ study, output: values.output, resume: values.resume, progress: values.quiet ? false : undefined, command: `polyret study --config ${values.config} --output ${values.output}` });
+    const out = await runStudy({ study, output: values.output, resume: values.resume, progress: values.quiet ? false : undefined, device: values.device, command: `polyret study --config ${values.config} --output ${values.output}${values.device !== 'cpu' ? ` --device ${values.device}` : ''}` });
     const files = await buildStudyReport(values.output, reportOpts(study.config));
     const done = out.summary.runs.filter((r) => r.status === 'done').length;
     process.stdout.write(`study: ${done}/${out.summary.runs.length} runs done${out.failed ? `, ${out.failed} failed (--resume retries them)` : ''}\nsummary: ${values.output}/summary.json\nreport: ${files.find((f) => f.endsWith('report.md'))}\n`);
