@@ -34,6 +34,11 @@ export const StudyConfigSchema = z
     /** The grid key whose values are repetitions of one grid point (averaged over, paired across points). */
     seedKey: z.string().min(1).default('training.seed'),
     evaluate: z.array(EvaluateSchema).default([]),
+    /**
+     * Run names (as in DIR/runs) to run before the others, in this order; the rest follow in grid order. Lets a
+     * study that may be stopped early get a few seeds of the comparisons that matter most first.
+     */
+    first: z.array(z.string().min(1)).default([]),
     /** Report options: resamples of the paired randomization tests and their seed. */
     report: z.strictObject({ samples: z.number().int().min(100).default(10000), seed: z.number().int().min(0).default(1) }).prefault({}),
   })

@@ -190,7 +190,9 @@ export async function runStudy(opts: StudyOptions): Promise<StudyOutcome> {
     };
     writeSummary(dir, summary);
 
-    const todo = runs.filter((_, i) => summary.runs[i]!.status !== 'done');
+    for (const n of c.first) if (!runs.some((r) => r.name === n)) throw new Error(`${study.path}: first: '${n}' is not a run of the grid (runs: ${runs.map((r) => r.name).join(', ')})`);
+    const rank = (r: GridRun) => (c.first.includes(r.name) ? c.first.indexOf(r.name) : c.first.length + runs.indexOf(r));
+    const todo = runs.filter((_, i) => summary.runs[i]!.status !== 'done').sort((a, b) => rank(a) - rank(b));
     const total = runs.length;
     const doneAtStart = total - todo.length;
     log(`study: ${total} runs (${doneAtStart} done, ${todo.length} to do) in ${dir}`);
