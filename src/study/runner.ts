@@ -26,6 +26,8 @@ export interface StudyOptions {
   /** Progress bars (the study's and each run's); default: on unless POLYRET_NO_PROGRESS is set. */
   progress?: boolean;
   log?: (line: string) => void;
+  /** Only evaluate runs whose training finished; train nothing (the other runs stay pending). */
+  evalOnly?: boolean;
   /** The command line, recorded in summary.json for the report. */
   command?: string;
   /** Evaluation device (default cpu). */
@@ -192,10 +194,10 @@ export async function runStudy(opts: StudyOptions): Promise<StudyOutcome> {
 
     for (const n of c.first) if (!runs.some((r) => r.name === n)) throw new Error(`${study.path}: first: '${n}' is not a run of the grid (runs: ${runs.map((r) => r.name).join(', ')})`);
     const rank = (r: GridRun) => (c.first.includes(r.name) ? c.first.indexOf(r.name) : c.first.length + runs.indexOf(r));
-    const todo = runs.filter((_, i) => summary.runs[i]!.status !== 'done').sort((a, b) => rank(a) - rank(b));
+    const todo = runs.filter((_, i) => summary.runs[i]!.status !== 'done' && (!opts.evalOnly || summary.runs[i]!.train !== undefined)).sort((a, b) => rank(a) - rank(b));
     const total = runs.length;
-    const doneAtStart = total - todo.length;
-    log(`study: ${total} runs (${doneAtStart} done, ${todo.length} to do) in ${dir}`);
+    const doneAtStart = summary.runs.filter((x) => x.status === 'done').length;
+    log(`study: ${total} runs (${doneAtStart} done, ${todo.length} to do${opts.evalOnly ? ': evaluations of trained runs only' : ''}) in ${dir}`);
     const bar = new Progress({ total: todo.length, label: 'study', unit: 'run', logEveryMs: 0, enabled: progress });
     let failed = 0;
     for (const r of todo) {

@@ -19,6 +19,7 @@ Holm-corrected) and pictures (SVG and PNG). See docs/studies.md.
                    DIR/summary.json, DIR/report.md and its pictures
   --resume         continue a killed or extended study: finished runs and results are kept as they are,
                    the interrupted run continues from its last checkpoint, missing evaluations are run
+  --eval-only      with --resume: run the missing evaluations of runs whose training finished; train nothing
   --report-only    regenerate report.md (and its tables and pictures) from DIR/summary.json and the results
                    files it names; trains and evaluates nothing
   --export COPY    write a compact copy of the study for committing (summary.json, study.yaml, the results
@@ -44,6 +45,7 @@ const command: Command = {
       output: { type: 'string' },
       resume: { type: 'boolean', default: false },
       'report-only': { type: 'boolean', default: false },
+      'eval-only': { type: 'boolean', default: false },
       export: { type: 'string' },
       samples: { type: 'string' },
       'no-png': { type: 'boolean', default: false },
@@ -81,6 +83,7 @@ const command: Command = {
       return 0;
     }
     if (!values.config) throw new UsageError(`--config is required\n\n${usage}`);
+    if (values['eval-only'] && !values.resume) throw new UsageError('--eval-only needs --resume (it completes an existing study)');
     const { loadStudyConfig } = await import('../../study/config.js');
     let study;
     try {
@@ -93,7 +96,7 @@ const command: Command = {
       throw err;
     }
     const { runStudy } = await import('../../study/runner.js');
-    const out = await runStudy({ study, output: values.output, resume: values.resume, progress: values.quiet ? false : undefined, device: values.device, command: `polyret study --config ${values.config} --output ${values.output}${values.device !== 'cpu' ? ` --device ${values.device}` : ''}` });
+    const out = await runStudy({ study, output: values.output, resume: values.resume, evalOnly: values['eval-only'], progress: values.quiet ? false : undefined, device: values.device, command: `polyret study --config ${values.config} --output ${values.output}${values.device !== 'cpu' ? ` --device ${values.device}` : ''}` });
     const files = await buildStudyReport(values.output, reportOpts(study.config));
     const done = out.summary.runs.filter((r) => r.status === 'done').length;
     process.stdout.write(`study: ${done}/${out.summary.runs.length} runs done${out.failed ? `, ${out.failed} failed (--resume retries them)` : ''}\nsummary: ${values.output}/summary.json\nreport: ${files.find((f) => f.endsWith('report.md'))}\n`);
