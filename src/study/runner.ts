@@ -74,7 +74,7 @@ function takeLock(dir: string): () => void {
 }
 
 /**
- * A trainer left by a killed study (it stops by itself once it sees the parent gone, at its next step): wait for
+ * A trainer left by a killed study (it kills itself within ~100 ms of seeing its parent gone): wait for
  * it, then make sure it is gone, so two trainers never share a run folder.
  */
 async function reapOrphan(runDir: string, log: (s: string) => void): Promise<void> {
@@ -110,8 +110,8 @@ function trainChild(study: LoadedStudy, run: GridRun, runDir: string, progress: 
   const args = [join(projectRoot(), 'bin', 'polyret.js'), 'train', '--config', study.basePath, '--output', runDir, '--resume', ...run.sets.flatMap((s) => ['--set', s])];
   if (!progress) args.push('--quiet');
   return new Promise((res, rej) => {
-    // stdin is a pipe the child watches (POLYRET_EXIT_WITH_PARENT): if this process dies, the trainer stops too.
-    const child = spawn(process.execPath, args, { stdio: ['pipe', 'inherit', 'inherit'], env: { ...process.env, POLYRET_EXIT_WITH_PARENT: '1' } });
+    // POLYRET_EXIT_WITH_PARENT: the child kills itself when this process dies (src/util/exitWithParent.ts).
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, POLYRET_EXIT_WITH_PARENT: '1' } });
     child.on('error', rej);
     if (child.pid) writeFileAtomic(join(runDir, TRAINER_PID), `${child.pid}\n`);
     child.on('exit', (code, signal) => {
