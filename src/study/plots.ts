@@ -104,7 +104,8 @@ export function languageBarsSvg(title: string, yLabel: string, seriesNames: read
   const L = 60;
   const T = 60;
   const Hp = 230;
-  const W = L + ordered.length * gw + 30;
+  // wide enough for the bars, the four-column legend and the title
+  const W = Math.max(L + ordered.length * gw + 30, L + 4 * 190, title.length * 8.5 + 30);
   const B = T + Hp;
   const H = B + 70 + Math.ceil(seriesNames.length / 4) * 16;
   const vals = groups.flatMap((g) => g.mean.map((m, i) => m + (Number.isFinite(g.sd[i]!) ? g.sd[i]! : 0))).filter(Number.isFinite);
