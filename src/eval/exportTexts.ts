@@ -5,13 +5,16 @@ import { candidateText, loadLareqa, type CandidateText } from './tasks/lareqaDat
 import { loadMiraclDev, MIRACL_LANGUAGES, passageText, readMiraclCorpus } from './tasks/miracl.js';
 import { loadTatoeba, tatoebaId, tatoebaLanguages } from './tasks/tatoeba.js';
 import type { EvalTask } from './results.js';
+import { resolveBeirDataset } from './runners/beirRunner.js';
+import { documentText, readCorpus } from './tasks/beirCorpus.js';
+import { dataDir } from '../util/dataDir.js';
 
 /**
  * Writes every text an evaluation will embed as JSONL `{"id", "text", "kind": "query"|"passage"}`, with the ids
  * `--embeddings` expects, so vectors can be produced by any external model. Returns the number of lines.
  * Written to a temporary name and renamed, so a partial file is never mistaken for a whole one.
  */
-export async function exportTexts(task: EvalTask, languages: string[], path: string, mode: CandidateText, corpus?: string): Promise<number> {
+export async function exportTexts(task: EvalTask, languages: string[], path: string, mode: CandidateText, corpus?: string, beir: { dataset?: string; split?: string } = {}): Promise<number> {
   const tmp = `${path}.${process.pid}.tmp`;
   const out = createWriteStream(tmp);
   let n = 0;
@@ -24,6 +27,11 @@ export async function exportTexts(task: EvalTask, languages: string[], path: str
       for (const [qid, text] of loadMiraclDev(lang).topics) await write(`q/${qid}`, text, 'query');
     }
     if (corpus) for await (const p of readMiraclCorpus(corpus)) await write(`d/${p.docid}`, passageText(p), 'passage');
+  } else if (task === 'beir') {
+    const ds = resolveBeirDataset({ ...beir, languages, ...(corpus ? { corpus } : {}) }, dataDir());
+    if (!ds.corpus) throw new Error(`${ds.name}: no corpus to export; supply ${ds.corpusHint}`);
+    for (const [qid, text] of ds.queries) await write(`q/${qid}`, text, 'query');
+    for await (const d of readCorpus(ds.corpus)) await write(`d/${d.docid}`, documentText(d), 'passage');
   } else if (task === 'tatoeba') {
     // Both sides are encoded as queries: the task is symmetric (runEval does the same with --model).
     for (const p of loadTatoeba(tatoebaLanguages(languages))) {

@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import type { LareqaResults } from './tasks/lareqaProtocol.js';
 import type { TatoebaResults } from './tasks/tatoeba.js';
 import type { SeenUnseen } from './seenUnseen.js';
+import type { BeirResults } from './tasks/beir.js';
 
 /** The tasks `polyret eval --task` runs. */
-export const EVAL_TASKS = ['xquad-r', 'mlqa-r', 'miracl', 'tatoeba'] as const;
+export const EVAL_TASKS = ['xquad-r', 'mlqa-r', 'miracl', 'tatoeba', 'beir'] as const;
 export type EvalTask = (typeof EVAL_TASKS)[number];
 
 export function isEvalTask(s: string): s is EvalTask {
@@ -12,11 +13,12 @@ export function isEvalTask(s: string): s is EvalTask {
 }
 
 /** The results section each task writes. */
-export const TASK_SECTION: Record<EvalTask, 'lareqa' | 'miracl' | 'tatoeba'> = {
+export const TASK_SECTION: Record<EvalTask, 'lareqa' | 'miracl' | 'tatoeba' | 'beir'> = {
   'xquad-r': 'lareqa',
   'mlqa-r': 'lareqa',
   miracl: 'miracl',
   tatoeba: 'tatoeba',
+  beir: 'beir',
 };
 
 /** One MIRACL language's scores: means and per-query values (trec_eval -c averaging). */
@@ -54,6 +56,7 @@ export interface EvalResults {
   lareqa?: LareqaResults;
   miracl?: MiraclResults;
   tatoeba?: TatoebaResults;
+  beir?: BeirResults;
   /** Seen / unseen language averages, when the model folder records its training languages. */
   seenUnseen?: SeenUnseen;
 }

@@ -11,6 +11,7 @@ import type { RunnerContext } from './runners/context.js';
 import { runLareqa } from './runners/lareqaRunner.js';
 import { runMiracl } from './runners/miraclRunner.js';
 import { runTatoeba } from './runners/tatoebaRunner.js';
+import { runBeir } from './runners/beirRunner.js';
 
 export type { VectorSource } from './vectorSource.js';
 export { embeddingChunks } from './runners/corpusChunks.js';
@@ -31,10 +32,23 @@ export interface EvalOptions {
   relevance?: Relevance;
   mapAt?: number[];
   device?: Device;
-  /** MIRACL: the passages (JSONL), needed with a model; with embeddings the docs come from the file. */
+  /**
+   * MIRACL / BEIR: the passages (JSONL, `.gz` accepted), needed with a model unless the BEIR folder has its own;
+   * with embeddings the documents come from the file (ids `d/<docid>`).
+   */
   corpus?: string;
-  /** MIRACL: write one TREC run per language here. */
+  /** MIRACL / BEIR: write the TREC run files here. */
   runDir?: string;
+  /** BEIR: a BEIR folder (corpus.jsonl[.gz], queries.jsonl, qrels/<split>.tsv), or an adapter: `mrtydi`, `xor-tydi`. */
+  dataset?: string;
+  /** BEIR: the qrels split (default `test`; XOR-TyDi: `dev`). */
+  split?: string;
+  /** BEIR: metrics in `polyret score` names (default nDCG@10 and R@100; MS MARCO dev RR@10; Mr.TyDi adds RR@100). */
+  metrics?: string[];
+  /** BEIR: retrieval depth (default max(100, the deepest metric cutoff)). */
+  k?: number;
+  /** BEIR: drop a retrieved document whose id equals the query id (BEIR's ignore_identical_ids; default true). */
+  ignoreIdenticalIds?: boolean;
   /**
    * The model's training languages, for seen / unseen averages. Default: read from the model folder
    * (`polyret_training.json`, see src/models/trainingLanguages.ts) when the source is a model.
@@ -79,6 +93,10 @@ export async function runEval(opts: EvalOptions): Promise<EvalResults> {
     case 'tatoeba': {
       const { files, ...rest } = await runTatoeba(ctx);
       return { ...base, data: data(files), ...rest };
+    }
+    case 'beir': {
+      const { files, extraSha256, ...rest } = await runBeir(ctx);
+      return { ...base, data: data(files, extraSha256), ...rest };
     }
     default:
       throw new Error(`unknown evaluation task '${String(opts.task)}'`);

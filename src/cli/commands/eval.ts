@@ -2,18 +2,20 @@ import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
 import { intFlag, parseFlags } from '../flags.js';
+import { dirname, resolve } from 'node:path';
 
-const usage = `Usage: polyret eval --task xquad-r|mlqa-r|miracl|tatoeba (--embeddings FILE | --model DIR) [options]
+const usage = `Usage: polyret eval --task xquad-r|mlqa-r|miracl|tatoeba|beir (--embeddings FILE | --model DIR) [options]
 
 Runs an evaluation protocol and writes a results JSON (every setting, every metric, per-query values, config,
 model and data sha256 fingerprints); prints the paper's tables. See docs/evaluation.md.
 
   --task NAME             xquad-r, mlqa-r (LAReQA: mono X→X, cross X→Y, multilingual X→all, full-pool mAP),
                           miracl (dev: nDCG@10 and R@100 with trec_eval semantics), or
-                          tatoeba (XTREME's sentence retrieval on LASER's files: accuracy@1 by cosine, xx→en and en→xx)
+                          tatoeba (XTREME's sentence retrieval on LASER's files: accuracy@1 by cosine, xx→en and en→xx),
+                          or beir (a BEIR-layout dataset or an adapter, see --dataset: exact top-k, trec_eval metrics)
   --embeddings FILE       precomputed vectors: safetensors, float32 tensor 'embeddings' [N, D], row ids as a JSON
                           array in __metadata__.ids (LAReQA: q/<lang>/<qid>, c/<lang>/<a>/<p>/<s>; MIRACL: q/<qid>,
-                          d/<docid>; Tatoeba: tatoeba/<laser>/xx/<line>, tatoeba/<laser>/en/<line>, 0-based lines)
+                          d/<docid>; BEIR: q/<qid>, d/<docid>; Tatoeba: tatoeba/<laser>/xx/<line>, tatoeba/<laser>/en/<line>, 0-based lines)
   --model DIR             encode with a model folder (sentence-transformers / Hugging Face layout); when the folder
                           records its training languages (polyret_training.json), results add seen / unseen averages
   --lang L1,L2            languages (default: all of the task's; tatoeba: XTREME's 36, and any of LASER's 112 as
@@ -25,8 +27,20 @@ model and data sha256 fingerprints); prints the paper's tables. See docs/evaluat
   --relevance RULE        LAReQA relevant sentences: start (default; XTREME's utils_lareqa.py: the sentence containing
                           answer_start) or overlap (every sentence the answer span overlaps)
   --map-at K              also report mAP@K (repeatable)
-  --corpus FILE           MIRACL passages, JSONL {docid,title,text} (.gz ok); needed with --model
-  --run-dir DIR           MIRACL: write TREC run files (top 100) here, checkable with trec_eval
+  --corpus FILE           MIRACL / BEIR passages, JSONL (.gz ok): {docid,title,text}, BEIR {_id,title,text} or
+                          {id,contents}; needed with --model unless the BEIR folder has its own corpus.jsonl[.gz]
+  --run-dir DIR           MIRACL / BEIR: write TREC run files here, checkable with trec_eval or polyret score
+                          (beir default: the folder of --out)
+  --dataset D             beir: a BEIR folder (corpus.jsonl[.gz], queries.jsonl, qrels/<split>.tsv), or an adapter:
+                          mrtydi (Mr.TyDi v1.1 from <data>/mrtydi, one --lang; passages via --corpus), or
+                          xor-tydi (XOR-Retrieve dev, one --lang of ar bn fi ja ko ru te; English passages via
+                          --corpus: DPR's psgs_w100.tsv or JSONL, needed with --embeddings too)
+  --split S               beir: qrels split (default test; Mr.TyDi: train, dev, test; XOR-TyDi: dev)
+  -m, --metric NAME       beir: any polyret score measure (repeatable; default nDCG@10 R@100; a folder named msmarco
+                          with --split dev: RR@10 nDCG@10 R@100; Mr.TyDi adds RR@100); XOR-TyDi also R@<n>kt
+                          (answer in the first n thousand tokens; default R@2kt R@5kt)
+  --k N                   beir: retrieval depth (default max(100, deepest metric cutoff))
+  --keep-identical-ids    beir: keep a retrieved document whose id equals the query id (BEIR drops it by default)
   --device cpu|cuda       where scores are computed (default cpu)
   --batch-size N          texts per encoder call with --model (default 64)
   --export-texts FILE     write the texts to embed as JSONL {id, text, kind} and stop (to produce --embeddings elsewhere)
@@ -53,6 +67,11 @@ const command: Command = {
       device: { type: 'string', default: 'cpu' },
       'batch-size': { type: 'string', default: '64' },
       'export-texts': { type: 'string' },
+      dataset: { type: 'string' },
+      split: { type: 'string' },
+      metric: { type: 'string', short: 'm', multiple: true },
+      k: { type: 'string' },
+      'keep-identical-ids': { type: 'boolean', default: false },
     }, usage);
     const { isEvalTask, EVAL_TASKS } = await import('../../eval/results.js');
     const task = values.task;
@@ -66,12 +85,28 @@ const command: Command = {
     if (ct !== 'sentence' && ct !== 'sentence+context') throw new UsageError(`--candidate-text must be sentence or sentence+context, got '${ct}'`);
     const mapAt = (values['map-at'] ?? []).map((k) => intFlag('map-at', k));
     const batchSize = intFlag('batch-size', values['batch-size']);
+    const k = values.k === undefined ? undefined : intFlag('k', values.k);
+    if (task === 'beir' && !values.dataset) throw new UsageError(`--task beir needs --dataset (a BEIR folder, mrtydi or xor-tydi)\n\n${usage}`);
+    if (values.metric) {
+      const { parseMetric } = await import('../../eval/metrics/metricSpec.js');
+      for (const m of values.metric) {
+        if (/^R@\d+kt$/.test(m)) continue;
+        try {
+          parseMetric(m);
+        } catch (err) {
+          throw new UsageError(`--metric: ${(err as Error).message}`);
+        }
+      }
+    }
     const device = values.device;
     if (device !== 'cpu' && !/^cuda(:\d+)?$/.test(device)) throw new UsageError(`--device must be cpu or cuda[:N], got '${device}'`);
 
     if (values['export-texts']) {
       const { exportTexts } = await import('../../eval/exportTexts.js');
-      const n = await exportTexts(task, languages, values['export-texts'], ct, values.corpus);
+      const n = await exportTexts(task, languages, values['export-texts'], ct, values.corpus, {
+        ...(values.dataset ? { dataset: values.dataset } : {}),
+        ...(values.split ? { split: values.split } : {}),
+      });
       process.stderr.write(`wrote ${n} texts to ${values['export-texts']}\n`);
       return 0;
     }
@@ -90,6 +125,7 @@ const command: Command = {
       const encoder = await loadModelEncoder(values.model!, device, { batchSize });
       source = { kind: 'model' as const, dir: values.model!, encoder, batchSize };
     }
+    const out = values.out ?? `results-${task}.json`;
     try {
       const results = await runEval({
         task,
@@ -102,9 +138,13 @@ const command: Command = {
         mapAt,
         device: device as 'cpu' | 'cuda',
         corpus: values.corpus,
-        runDir: values['run-dir'],
+        runDir: values['run-dir'] ?? (task === 'beir' ? dirname(resolve(out)) : undefined),
+        ...(values.dataset ? { dataset: values.dataset } : {}),
+        ...(values.split ? { split: values.split } : {}),
+        ...(values.metric ? { metrics: values.metric } : {}),
+        ...(k ? { k } : {}),
+        ignoreIdenticalIds: !values['keep-identical-ids'],
       });
-      const out = values.out ?? `results-${task}.json`;
       writeFileAtomic(out, `${JSON.stringify(results)}\n`);
       const parts = [`${results.name} on ${task}`, toText(summaryTable(results))];
       const su = seenUnseenTable(results);
@@ -115,6 +155,7 @@ const command: Command = {
       if (rd) parts.push(toText(rd));
       const mt = matrixTable(results);
       if (mt) parts.push('mAP, query language (rows) → pool language (columns)', toText(mt));
+      if (results.beir?.runFile) parts.push(`run: ${results.beir.runFile}`);
       parts.push(`results: ${out}`);
       process.stdout.write(`${parts.join('\n\n')}\n`);
     } finally {

@@ -37,6 +37,20 @@ function groups(r: EvalResults): Group[] {
     }
     return out;
   }
+  if (r.beir) {
+    const ds = r.beir.dataset;
+    return Object.keys(r.beir.metrics).map((metric) => ({
+      name: ds,
+      metric,
+      values: (x: EvalResults) => {
+        const b = x.beir;
+        if (!b || b.dataset !== ds) throw new Error(`results '${x.name}' are not on dataset '${ds}'`);
+        const v = b.perQuery.values[metric];
+        if (!v) throw new Error(`results '${x.name}' have no metric '${metric}'`);
+        return [{ setting: ds, qids: b.perQuery.qids, values: v }];
+      },
+    }));
+  }
   if (r.tatoeba) {
     const out: Group[] = [];
     for (const dir of ['xx2en', 'en2xx'] as const) {

@@ -22,6 +22,11 @@ export function summaryTable(r: EvalResults): Table {
     ]);
     return { header: ['setting', 'n', 'mAP', ...extra, 'rank dist.'], rows };
   }
+  if (r.beir) {
+    const b = r.beir;
+    const names = Object.keys(b.metrics);
+    return { header: ['dataset', 'lang', 'queries', ...names], rows: [[b.dataset, b.language, String(b.numQueries), ...names.map((m) => f3(b.metrics[m]))]] };
+  }
   if (r.tatoeba) {
     const t = r.tatoeba;
     const rows = t.order.map((l) => {

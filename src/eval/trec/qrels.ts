@@ -24,3 +24,10 @@ export function parseQrels(text: string, source = 'qrels'): Qrels {
 export function readQrels(path: string): Qrels {
   return parseQrels(readFileSync(path, 'utf8'), path);
 }
+
+/** Formats qrels in TREC layout (`qid 0 docid grade`), queries and documents in map order. */
+export function formatQrels(qrels: Qrels): string {
+  const out: string[] = [];
+  for (const [qid, docs] of qrels) for (const [d, g] of docs) out.push(`${qid} 0 ${d} ${g}`);
+  return out.length ? `${out.join('\n')}\n` : '';
+}
