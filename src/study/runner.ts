@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { projectRoot, dataDir } from '../util/dataDir.js';
 import { Progress } from '../util/progress.js';
@@ -121,17 +121,21 @@ function trainChild(study: LoadedStudy, run: GridRun, runDir: string, progress: 
   });
 }
 
-/** `$DATA/...` strings in an evaluation's options are paths under the shared data folder. */
-function expandData(v: unknown): unknown {
+/**
+ * Paths in an evaluation's options: `$DATA/...` is under the shared data folder, `./...` and `../...` are relative
+ * to the study config's folder (as the training config's paths are to its own); other values pass unchanged.
+ */
+function expandPaths(v: unknown, configDir: string): unknown {
   if (typeof v === 'string' && (v === '$DATA' || v.startsWith('$DATA/'))) return resolve(dataDir(), v.slice(6));
-  if (Array.isArray(v)) return v.map(expandData);
+  if (typeof v === 'string' && (v.startsWith('./') || v.startsWith('../'))) return resolve(configDir, v);
+  if (Array.isArray(v)) return v.map((x) => expandPaths(x, configDir));
   return v;
 }
 
-async function evaluate(entry: EvaluateEntry, runName: string, finalDir: string, device: 'cpu' | 'cuda', progress: boolean, enc: () => Promise<import('../eval/encoder.js').Encoder>): Promise<string> {
+async function evaluate(entry: EvaluateEntry, configDir: string, runName: string, finalDir: string, device: 'cpu' | 'cuda', progress: boolean, enc: () => Promise<import('../eval/encoder.js').Encoder>): Promise<string> {
   const { runEval } = await import('../eval/runEval.js');
   const { task, lang, name: _name, batchSize, ...rest } = entry as EvaluateEntry & { batchSize?: number };
-  const options = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, expandData(v)]));
+  const options = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, expandPaths(v, configDir)]));
   const bs = typeof batchSize === 'number' ? batchSize : 64;
   // Generic on purpose: every key of the entry but task/lang/name goes to the task's options as it is.
   const opts = { ...options, task, ...(lang ? { languages: lang } : {}), source: { kind: 'model', dir: finalDir, encoder: await enc(), batchSize: bs }, name: runName, device, progress } as unknown as Parameters<typeof runEval>[0];
@@ -225,7 +229,7 @@ export async function runStudy(opts: StudyOptions): Promise<StudyOutcome> {
           log(`study: ${r.name}: evaluating ${e.name}`);
           let text: string;
           try {
-            text = await evaluate(e.entry, r.name, finalDir, device, progress, enc);
+            text = await evaluate(e.entry, dirname(study.path), r.name, finalDir, device, progress, enc);
           } catch (err) {
             throw new Error(`evaluate '${e.name}' (task ${e.entry.task}): ${(err as Error).message}`);
           }
