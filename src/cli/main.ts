@@ -1,5 +1,6 @@
 import { commands } from './commands/index.js';
 import { UsageError } from './command.js';
+import { exitWithParent } from '../util/exitWithParent.js';
 
 function help(): string {
   const names = Object.keys(commands).sort();
@@ -46,6 +47,7 @@ async function main(argv: string[]): Promise<number> {
 // A distributed worker's messages say which rank they come from.
 const rankPrefix = process.env.WORLD_SIZE && process.env.WORLD_SIZE !== '1' && process.env.RANK !== undefined ? ` [rank ${process.env.RANK}]` : '';
 
+exitWithParent();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -13,5 +13,6 @@ export const commands: Record<string, { summary: string; load: () => Promise<Com
   export: { summary: 'export a model folder to ONNX for transformers.js / onnxruntime (fp32, optional dynamic int8)', load: async () => (await import('./export.js')).default },
   'init-model': { summary: 'create a randomly initialised BERT / XLM-R encoder folder (BERT init) from a tokenizer', load: async () => (await import('./initModel.js')).default },
   train: { summary: 'fine-tune a dual encoder with hybrid / mono / cross-lingual batches (checkpoints, resume, early stopping)', load: async () => (await import('./train.js')).default },
+  study: { summary: 'run a grid of training runs with evaluations, statistics and a report (resumable after SIGKILL)', load: async () => (await import('./study.js')).default },
   demo: { summary: 'train a small encoder on XQuAD with hybrid batches, evaluate zero-shot on MLQA-R (minutes on a CPU)', load: async () => (await import('./demo.js')).default },
 };
