@@ -248,11 +248,18 @@ class EncoderGraphWriter {
   /** One sentence-transformers pooling mode over hidden [B, S, H] with mask [B, S] → [B, H]. */
   private pool(h: string, mask: string, mode: PoolingMode): string {
     const g = this.g;
-    if (mode === 'cls') return g.op('Gather', [h, g.constInt64(0)], { axis: attr.int(1) }, 'cls_pooled');
     const m = g.unsqueeze(g.op('Cast', [mask], { to: attr.int(OnnxDataType.FLOAT) }), [-1], 'mask_float');
+    if (mode === 'cls') {
+      // sentence-transformers 6 (and polyret, src/models/pooling.ts) pool the first token the mask keeps, which is
+      // not position 0 in a left-padded row: a one-hot of the first kept position (running count of kept tokens
+      // = 1 on a kept token) picks it; h·1 + h'·0 summed is that row's state exactly.
+      const running = g.op('CumSum', [m, g.constInt64(1)]);
+      const first = g.op('Mul', [m, g.op('Cast', [g.op('Equal', [running, g.constFloat(1)])], { to: attr.int(OnnxDataType.FLOAT) })]);
+      return g.reduce('ReduceSum', g.op('Mul', [h, first]), [1], false, 'cls_pooled');
+    }
     if (mode === 'max') {
-      // sentence-transformers sets padding positions to -1e9 before the max.
-      const filled = g.op('Where', [g.op('Equal', [m, g.constFloat(0)]), g.constFloat(-1e9), h]);
+      // sentence-transformers 6 (and polyret) set padding positions to -inf before the max (before 6: -1e9).
+      const filled = g.op('Where', [g.op('Equal', [m, g.constFloat(0)]), g.constFloat(-Infinity), h]);
       return g.reduce('ReduceMax', filled, [1], false, 'max_pooled');
     }
     const sum = g.reduce('ReduceSum', g.op('Mul', [h, m]), [1], false);

@@ -121,14 +121,15 @@ for (const opset of [17, 14]) {
   });
 
   test(`ONNX (opset ${opset}) XLM-R: padding-offset position ids, left- and right-padded batches equal polyret's`, async () => {
-    const E = readFixture<{ input_ids: number[]; attention_mask: number[]; shape: [number, number] }>('models', 'tiny-xlmr', 'expected.json');
+    const X = readFixture<{ batches: Record<'left' | 'right', { input_ids: number[]; attention_mask: number[]; shape: [number, number] }> }>('models', 'tiny-xlmr', 'expected.json');
     await withExport('tiny-xlmr', opset, async (_dir, enc, session) => {
       assert.deepEqual(session.inputNames, ['input_ids', 'attention_mask'], 'XLM-R takes no token_type_ids');
       const rows = tokenRows(enc, TEXTS);
       const right = pad(rows, 1, 'right');
       const left = pad(rows, 1, 'left');
-      // The fixture batch mixes a right-padded and a left-padded row.
-      for (const b of [{ ids: E.input_ids, mask: E.attention_mask, shape: E.shape }, right, left]) {
+      // The fixture's batches (from transformers): right- and left-padded.
+      const fixtureBatches = (['right', 'left'] as const).map((k) => ({ ids: X.batches[k].input_ids, mask: X.batches[k].attention_mask, shape: X.batches[k].shape }));
+      for (const b of [...fixtureBatches, right, left]) {
         const p = polyretOutputs(enc, b);
         const o = await ortOutputs(session, b);
         const d = maxDiffOnTokens(o.last_hidden_state!, p.lhs, b.mask, 32);
@@ -196,7 +197,8 @@ test('ONNX file: opset and IR version, dynamic batch and sequence axes, int64 in
   try {
     const r = exportOnnx({ model: join(FIX, 'tiny-labse'), output: join(tmp, 'out'), opset: 14 });
     assert.deepEqual(r.files.sort(), [
-      '1_Pooling/config.json', '2_Dense/config.json', '2_Dense/model.safetensors', 'config.json', 'modules.json', 'onnx/model.onnx',
+      '1_Pooling/config.json', '2_Dense/config.json', '2_Dense/model.safetensors', '3_Normalize/config.json', 'config.json',
+      'config_sentence_transformers.json', 'modules.json', 'onnx/model.onnx',
       'polyret_export.json', 'sentence_bert_config.json', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json',
     ]);
     const m = decodeOnnxModel(readFileSync(join(tmp, 'out', 'onnx', 'model.onnx'))) as {
