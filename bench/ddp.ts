@@ -1,3 +1,4 @@
+import { freeLoopbackPort } from '../src/util/freePort.js';
 /**
  * `npm run bench -- ddp [--nproc 2] [--steps 6] [--warmup 2] [--layers 4 --hidden 256 --heads 4 --vocab 30522 --seq 64 --batch 32] [--no-single]`
  *
@@ -12,7 +13,6 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '../src/util/dataDir.js';
@@ -20,13 +20,6 @@ import { median, ratioLine } from './lib/peer.js';
 
 interface Result { times: number[]; gather?: number[]; reduce?: number[]; torch: string; world: number; params: number; gradBytes?: number }
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 /** The peer's Python: POLYRET_PEER_PYTHON, else the project's venv (torch 2.x), else Debian's. */
 function ddpPython(): string {
@@ -37,7 +30,7 @@ function ddpPython(): string {
 
 /** Starts `world` ranks of a worker command on 127.0.0.1 and returns rank 0's JSON line. */
 async function runRanks(command: string, args: string[], world: number): Promise<Result> {
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const outs = await Promise.all(Array.from({ length: world }, (_, rank) => new Promise<{ code: number | null; out: string; err: string }>((resolve, reject) => {
     const env = {
       ...process.env, RANK: String(rank), WORLD_SIZE: String(world), LOCAL_RANK: String(rank), LOCAL_WORLD_SIZE: String(world),

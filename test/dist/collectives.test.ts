@@ -1,20 +1,13 @@
+import { freeLoopbackPort } from '../../src/util/freePort.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/util/dataDir.js';
 import { availableBackends, worldFromEnv, worldEnv } from '../../src/dist/index.js';
 
 const worker = join(projectRoot(), 'dist', 'test', 'dist', 'collectivesWorker.js');
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 function runRank(rank: number, port: number): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
@@ -33,7 +26,7 @@ test('this build has Gloo', () => {
 });
 
 test('c10d collectives over Gloo on 127.0.0.1, 2 ranks: results computed by hand', { timeout: 60_000 }, async () => {
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const [a, b] = await Promise.all([runRank(0, port), runRank(1, port)]);
   for (const [r, o] of [[0, a], [1, b]] as const) {
     assert.equal(o!.rank, r);

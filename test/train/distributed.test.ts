@@ -1,3 +1,4 @@
+import { freeLoopbackPort } from '../../src/util/freePort.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -35,13 +36,6 @@ function polyret(args: string[], opts: { env?: NodeJS.ProcessEnv; onSpawn?: (pid
 
 const trainArgs = (out: string, extra: string[] = []) => ['train', '--config', config, '--output', out, '--quiet', ...extra];
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 const losses = (out: string) => MetricsLog.read(join(out, 'metrics.jsonl')).filter((r) => r.kind === 'train').map((r) => r.loss as number);
 
@@ -109,7 +103,7 @@ test('2 ranks on Gloo equal 1 process with the same global batch (losses, weight
     assert.equal(r1.code, 0, r1.stderr);
 
     const two = join(dir, 'two');
-    const r2 = await polyret(trainArgs(two, ['--nproc', '2', '--master-port', String(await freePort())]));
+    const r2 = await polyret(trainArgs(two, ['--nproc', '2', '--master-port', String(await freeLoopbackPort())]));
     assert.equal(r2.code, 0, r2.stderr);
     assertSameRun(one, two, '2 ranks');
     // Rank 0 alone writes; the run records its world size.
@@ -117,7 +111,7 @@ test('2 ranks on Gloo equal 1 process with the same global batch (losses, weight
     assert.equal(start?.worldSize, 2);
 
     const cached = join(dir, 'gradcache');
-    const r3 = await polyret(trainArgs(cached, ['--nproc', '2', '--master-port', String(await freePort()), '--set', 'training.miniBatch=2']));
+    const r3 = await polyret(trainArgs(cached, ['--nproc', '2', '--master-port', String(await freeLoopbackPort()), '--set', 'training.miniBatch=2']));
     assert.equal(r3.code, 0, r3.stderr);
     assertSameRun(one, cached, '2 ranks with GradCache');
 
@@ -135,7 +129,7 @@ test('2 ranks on Gloo equal 1 process with the same global batch (losses, weight
         killedAt = Date.now();
       }
     }, 20);
-    const rk = await polyret(trainArgs(killed, ['--nproc', '2', '--master-port', String(await freePort())]), { onSpawn: (p) => { launcher = p; } });
+    const rk = await polyret(trainArgs(killed, ['--nproc', '2', '--master-port', String(await freeLoopbackPort())]), { onSpawn: (p) => { launcher = p; } });
     clearInterval(watcher);
     assert.ok(killedAt > 0, `rank 1 was not killed (the run ended first: ${rk.code}, ${rk.stderr})`);
     const stopMs = Date.now() - killedAt;
@@ -144,7 +138,7 @@ test('2 ranks on Gloo equal 1 process with the same global batch (losses, weight
     assert.match(rk.stderr, /rank 1 was killed by SIGKILL; stopping the other workers/);
     assert.ok(!existsSync(join(killed, 'final')), 'a killed run has no final model');
 
-    const resumed = await polyret(trainArgs(killed, ['--nproc', '2', '--master-port', String(await freePort()), '--resume']));
+    const resumed = await polyret(trainArgs(killed, ['--nproc', '2', '--master-port', String(await freeLoopbackPort()), '--resume']));
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.match(resumed.stderr, /resumed from .*step-0000000[24]/);
     // The same weights as the uninterrupted 2-rank run, bit for bit (the collectives are deterministic).
@@ -179,7 +173,7 @@ test('distributed bad inputs: --nproc 0, a port in use, configs that differ acro
     assert.ok(!existsSync(join(dir, 'b')), 'nothing was written');
 
     // Two workers started by hand (torchrun's contract) with different learning rates.
-    const mp = String(await freePort());
+    const mp = String(await freeLoopbackPort());
     const worker = (rank: number, lr: string) => polyret(trainArgs(join(dir, 'c'), ['--set', `training.lr=${lr}`]), {
       env: { ...env, RANK: String(rank), WORLD_SIZE: '2', LOCAL_RANK: String(rank), LOCAL_WORLD_SIZE: '2', MASTER_ADDR: '127.0.0.1', MASTER_PORT: mp },
     });
