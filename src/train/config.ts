@@ -114,6 +114,12 @@ const TrainingSchema = z.strictObject({
   keepCheckpoints: int(1).default(3),
   /** Consecutive NaN/Inf losses tolerated (each step skipped) before the run stops. */
   maxBadSteps: int(1).default(3),
+  /**
+   * Parameters kept fixed (no gradient, not in the optimizer), by name: a whole dotted name or a run of its
+   * dotted segments, e.g. `embeddings.word_embeddings` (a multilingual vocabulary is most of a small encoder's
+   * weights, and most of its optimizer time). Each entry must match at least one parameter.
+   */
+  freeze: z.array(z.string().min(1)).default([]),
 });
 
 const RetrievalEvalSchema = z.strictObject({

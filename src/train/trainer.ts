@@ -148,9 +148,28 @@ function describeBatch(b: TextBatch): string {
   return `cross ${langs.size} langs/${pairs.size} pairs`;
 }
 
+/**
+ * The parameters `training.freeze` names: an entry matches a parameter whose dotted name equals it or contains
+ * it as a run of whole segments (`embeddings.word_embeddings` matches `0.embeddings.word_embeddings.weight`).
+ */
+export function frozenParameters(named: Array<[string, Tensor]>, patterns: readonly string[]): Set<Tensor> {
+  const out = new Set<Tensor>();
+  for (const pat of patterns) {
+    const hits = named.filter(([n]) => `.${n}.`.includes(`.${pat}.`));
+    if (hits.length === 0) {
+      const sample = named.slice(0, 6).map(([n]) => n).join(', ');
+      throw new Error(`training.freeze: '${pat}' matches no parameter of the model (names look like ${sample}, ...)`);
+    }
+    for (const [, t] of hits) out.add(t);
+  }
+  return out;
+}
+
 function configKey(c: TrainConfig): string {
   const copy = JSON.parse(JSON.stringify(c)) as TrainConfig;
   delete copy.training.maxSteps;
+  // Checkpoints written before training.freeze existed saved no such key; an empty list is the same run.
+  if (!copy.training.freeze?.length) delete (copy.training as Partial<TrainConfig['training']>).freeze;
   return JSON.stringify(copy);
 }
 
@@ -242,7 +261,13 @@ async function runLoop(
   };
   const temperature = new Temperature(T.temperature, T.learnTemperature, 100, device === 'cpu' ? undefined : device);
   const trainable: Array<[string, Tensor]> = [...enc.namedParameters(), ...temperature.namedParameters().map(([, t]) => [TEMPERATURE_PARAM, t] as [string, Tensor])];
-  const groups = decayGroups(enc.namedParameters(), T.weightDecay);
+  const frozen = frozenParameters(enc.namedParameters(), T.freeze);
+  for (const [, t] of enc.namedParameters()) if (frozen.has(t)) t.requiresGrad_(false);
+  if (frozen.size) {
+    const n = [...frozen].reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0);
+    log(`frozen: ${frozen.size} tensor(s), ${n.toLocaleString('en-US')} parameters (training.freeze: ${T.freeze.join(', ')})`);
+  }
+  const groups = decayGroups(enc.namedParameters().filter(([, t]) => !frozen.has(t)), T.weightDecay);
   groups[1]!.params.push(...temperature.namedParameters().map(([, t]) => [TEMPERATURE_PARAM, t] as [string, Tensor]));
   const optimizer = new AdamW(groups, { lr: T.lr, weightDecay: T.weightDecay, betas: T.betas, eps: T.eps });
   const stepsPerEpoch = Math.ceil(data.train.size / T.batchSize);
