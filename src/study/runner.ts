@@ -6,11 +6,13 @@
  * from its last checkpoint (`polyret train --resume`), and evaluations added to the config are run.
  */
 import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { projectRoot, dataDir } from '../util/dataDir.js';
 import { Progress } from '../util/progress.js';
+import { setNumThreads } from '../tensor/runtime.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 import { readResults } from '../eval/results.js';
 import { readTrainingLanguages } from '../models/trainingLanguages.js';
@@ -32,6 +34,13 @@ export interface StudyOptions {
   command?: string;
   /** Evaluation device (default cpu). */
   device?: 'cpu' | 'cuda';
+  /**
+   * Runs in flight at once (default 1). With N > 1 the next runs' trainers (child processes) work while this
+   * process evaluates the current run, so a CPU is kept busy by training and evaluation together; evaluations
+   * stay one at a time, in grid order. Each trainer and the evaluator get cores ÷ N threads, unless
+   * POLYRET_THREADS pins them, and the trainers run without their own progress bars.
+   */
+  jobs?: number;
 }
 
 export interface StudyOutcome {
@@ -106,12 +115,13 @@ function finishedTraining(runDir: string): TrainerSummary | undefined {
   return { steps: s.steps, stopReason: s.stopReason, seconds: s.seconds, bestStep: s.bestStep ?? null, bestValidationLoss: s.bestValidationLoss ?? null };
 }
 
-function trainChild(study: LoadedStudy, run: GridRun, runDir: string, progress: boolean): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+function trainChild(study: LoadedStudy, run: GridRun, runDir: string, progress: boolean, threads: number | undefined): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   const args = [join(projectRoot(), 'bin', 'polyret.js'), 'train', '--config', study.basePath, '--output', runDir, '--resume', ...run.sets.flatMap((s) => ['--set', s])];
   if (!progress) args.push('--quiet');
   return new Promise((res, rej) => {
     // POLYRET_EXIT_WITH_PARENT: the child kills itself when this process dies (src/util/exitWithParent.ts).
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, POLYRET_EXIT_WITH_PARENT: '1' } });
+    const env = { ...process.env, POLYRET_EXIT_WITH_PARENT: '1', ...(threads ? { POLYRET_THREADS: String(threads) } : {}) };
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], env });
     child.on('error', rej);
     if (child.pid) writeFileAtomic(join(runDir, TRAINER_PID), `${child.pid}\n`);
     child.on('exit', (code, signal) => {
@@ -147,6 +157,11 @@ export async function runStudy(opts: StudyOptions): Promise<StudyOutcome> {
   const log = opts.log ?? ((s: string) => process.stderr.write(`${s}\n`));
   const progress = opts.progress ?? process.env.POLYRET_NO_PROGRESS === undefined;
   const device = opts.device ?? 'cpu';
+  const jobs = opts.jobs ?? 1;
+  if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`jobs must be a positive integer, got ${jobs}`);
+  // Split the cores between the trainers in flight and this process's evaluations, unless the user pinned threads.
+  const threads = jobs > 1 && !process.env.POLYRET_THREADS ? Math.max(1, Math.floor(availableParallelism() / jobs)) : undefined;
+  if (threads) setNumThreads(threads);
   const dir = resolve(opts.output);
   const { study } = opts;
   const c = study.config;
@@ -204,20 +219,34 @@ export async function runStudy(opts: StudyOptions): Promise<StudyOutcome> {
     log(`study: ${total} runs (${doneAtStart} done, ${todo.length} to do${opts.evalOnly ? ': evaluations of trained runs only' : ''}) in ${dir}`);
     const bar = new Progress({ total: todo.length, label: 'study', unit: 'run', logEveryMs: 0, enabled: progress });
     let failed = 0;
-    for (const r of todo) {
+    // Trainings in flight, by run name: started up to `jobs` runs ahead of the one being evaluated.
+    const training = new Map<string, Promise<void>>();
+    const startTraining = (r: GridRun): Promise<void> => {
+      let p = training.get(r.name);
+      if (p) return p;
+      const rec = summary.runs[runs.indexOf(r)]!;
+      const runDir = join(dir, 'runs', r.name);
+      p = (async () => {
+        await reapOrphan(runDir, log);
+        if (rec.train) return;
+        mkdirSync(runDir, { recursive: true });
+        log(`study: training ${r.name} (${r.sets.filter((s) => Object.keys(r.overrides).some((k) => s.startsWith(`${k}=`))).join(' ')})`);
+        const res = await trainChild(study, r, runDir, progress && jobs === 1, threads);
+        if (res.code !== 0) throw new Error(`polyret train exited with ${res.signal ?? `code ${res.code}`} (see its messages above; the run folder is ${runDir})`);
+        Object.assign(rec, record(r));
+      })();
+      p.catch(() => undefined); // awaited (and reported) when its turn to be evaluated comes
+      training.set(r.name, p);
+      return p;
+    };
+    for (const [k, r] of todo.entries()) {
       const i = runs.indexOf(r);
       const runDir = join(dir, 'runs', r.name);
       const rec = summary.runs[i]!;
       bar.setStatus(`${doneAtStart + bar.count}/${total} runs done · now ${r.name}`);
+      for (const next of todo.slice(k, k + jobs)) void startTraining(next);
       try {
-        await reapOrphan(runDir, log);
-        if (!rec.train) {
-          mkdirSync(runDir, { recursive: true });
-          log(`study: training ${r.name} (${r.sets.filter((s) => Object.keys(r.overrides).some((k) => s.startsWith(`${k}=`))).join(' ')})`);
-          const res = await trainChild(study, r, runDir, progress);
-          if (res.code !== 0) throw new Error(`polyret train exited with ${res.signal ?? `code ${res.code}`} (see its messages above; the run folder is ${runDir})`);
-          Object.assign(rec, record(r));
-        }
+        await startTraining(r);
         const finalDir = join(runDir, 'final');
         let encoder: ReturnType<typeof loadCachedEncoder> | undefined;
         const enc = async () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -135,6 +135,37 @@ test('polyret study: SIGKILL mid-grid, --resume completes it without touching fi
     const r3 = await study(['--report-only', '--output', out, '--no-png']);
     assert.equal(r3.code, 0, r3.stderr);
     assert.deepEqual(files.map((f) => readFileSync(join(out, f), 'utf8')), first);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('polyret study --jobs 2: the next run trains while the current one is evaluated; every run is done and trains exactly as alone', { skip: !hasData('xquad-r') && 'no XQuAD(-R) in the data folder', timeout: 600_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'polyret-study-jobs-'));
+  const out = join(dir, 'study');
+  try {
+    // Watch the run folders: two trainers (their pid files) alive at once shows the overlap.
+    let overlap = false;
+    const r = await study(['--config', config, '--output', out, '--quiet', '--jobs', '2'], (d) => {
+      const runsDir = join(d, 'runs');
+      if (!existsSync(runsDir)) return false;
+      const pids = readdirSync(runsDir).filter((n) => existsSync(join(runsDir, n, '.trainer.pid')));
+      if (pids.length >= 2) overlap = true;
+      return false;
+    }, out);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(overlap, 'two runs should have trained at the same time');
+    const s = readJson<Summary>(join(out, 'summary.json'))!;
+    assert.equal(s.runs.length, 4);
+    for (const run of s.runs) assert.equal(run.status, 'done', run.name);
+    // A grid point trained by itself (same config and overrides, one thread as in the study) gives the same weights.
+    const alone = join(dir, 'alone');
+    const sets = ['sampling.mode=hybrid', 'training.maxSteps=16', 'training.checkpointEvery=2', 'training.evalEvery=8', 'sampling.alpha=0', 'training.seed=2'];
+    const t = spawnSync(process.execPath, [join(root, 'bin', 'polyret.js'), 'train', '--config', join(root, 'test', 'fixtures', 'train', 'tiny.yaml'), '--output', alone, '--quiet', ...sets.flatMap((x) => ['--set', x])], { env, encoding: 'utf8' });
+    assert.equal(t.status, 0, t.stderr);
+    const a = readFileSync(join(alone, 'final', 'model.safetensors'));
+    const b = readFileSync(join(out, 'runs', 'alpha-0_seed-2', 'final', 'model.safetensors'));
+    assert.ok(a.equals(b), 'alpha-0_seed-2 trained in the study (with --jobs 2) differs from the same run alone');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -27,6 +27,9 @@ Holm-corrected) and pictures (SVG and PNG). See docs/studies.md.
                    and its report; \`--report-only --output COPY\` regenerates that report from the copy
   --samples N      resamples of the per-query randomization tests (default: the config's, else 10000)
   --no-png         SVG pictures only
+  --jobs N         runs in flight at once (default 1): with 2, the next run trains (a child process) while
+                   this one is evaluated, each on half the cores (unless POLYRET_THREADS pins them);
+                   evaluations stay one at a time, trainers run without their own progress bars
   --device D       where evaluations encode and score: cpu (default) or cuda (training follows the base
                    config's training.device)
   --quiet          no progress bars
@@ -51,7 +54,10 @@ const command: Command = {
       'no-png': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       device: { type: 'string', default: 'cpu' },
+      jobs: { type: 'string', default: '1' },
     }, usage);
+    const jobs = Number(values.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`--jobs must be an integer from 1 to 64, got '${values.jobs}'`);
     if (values.device !== 'cpu' && values.device !== 'cuda') throw new UsageError(`--device must be cpu or cuda, got '${values.device}'`);
     if (!values.output) throw new UsageError(`--output is required\n\n${usage}`);
     let samples: number | undefined;
@@ -96,7 +102,7 @@ const command: Command = {
       throw err;
     }
     const { runStudy } = await import('../../study/runner.js');
-    const out = await runStudy({ study, output: values.output, resume: values.resume, evalOnly: values['eval-only'], progress: values.quiet ? false : undefined, device: values.device, command: `polyret study --config ${values.config} --output ${values.output}${values.device !== 'cpu' ? ` --device ${values.device}` : ''}` });
+    const out = await runStudy({ study, output: values.output, resume: values.resume, evalOnly: values['eval-only'], progress: values.quiet ? false : undefined, device: values.device, jobs, command: `polyret study --config ${values.config} --output ${values.output}${values.device !== 'cpu' ? ` --device ${values.device}` : ''}${jobs > 1 ? ` --jobs ${jobs}` : ''}` });
     const files = await buildStudyReport(values.output, reportOpts(study.config));
     const done = out.summary.runs.filter((r) => r.status === 'done').length;
     process.stdout.write(`study: ${done}/${out.summary.runs.length} runs done${out.failed ? `, ${out.failed} failed (--resume retries them)` : ''}\nsummary: ${values.output}/summary.json\nreport: ${files.find((f) => f.endsWith('report.md'))}\n`);
