@@ -196,6 +196,7 @@ export async function runStudy(opts: StudyOptions): Promise<StudyOutcome> {
         dir: rel,
         results,
         ...(t ? { train: t, trainingLanguages: readTrainingLanguages(join(runDir, 'final')) ?? prev?.trainingLanguages } : {}),
+        ...(prev?.times ? { times: prev.times } : {}),
       };
     };
     const summary: StudySummary = {
@@ -219,32 +220,62 @@ export async function runStudy(opts: StudyOptions): Promise<StudyOutcome> {
     log(`study: ${total} runs (${doneAtStart} done, ${todo.length} to do${opts.evalOnly ? ': evaluations of trained runs only' : ''}) in ${dir}`);
     const bar = new Progress({ total: todo.length, label: 'study', unit: 'run', logEveryMs: 0, enabled: progress });
     let failed = 0;
-    // Trainings in flight, by run name: started up to `jobs` runs ahead of the one being evaluated.
+    // Each run's training, by run name. With jobs = 1 a run trains just before its evaluation. With jobs = N > 1,
+    // N − 1 trainer lanes work through the runs in order, back to back and ahead of the evaluations (a run never
+    // waits for another's evaluation), while this process evaluates the trained runs one by one.
     const training = new Map<string, Promise<void>>();
-    const startTraining = (r: GridRun): Promise<void> => {
-      let p = training.get(r.name);
-      if (p) return p;
+    let lanesRunning = 0;
+    const trainRun = async (r: GridRun): Promise<void> => {
       const rec = summary.runs[runs.indexOf(r)]!;
       const runDir = join(dir, 'runs', r.name);
-      p = (async () => {
-        await reapOrphan(runDir, log);
-        if (rec.train) return;
-        mkdirSync(runDir, { recursive: true });
-        log(`study: training ${r.name} (${r.sets.filter((s) => Object.keys(r.overrides).some((k) => s.startsWith(`${k}=`))).join(' ')})`);
-        const res = await trainChild(study, r, runDir, progress && jobs === 1, threads);
-        if (res.code !== 0) throw new Error(`polyret train exited with ${res.signal ?? `code ${res.code}`} (see its messages above; the run folder is ${runDir})`);
-        Object.assign(rec, record(r));
-      })();
-      p.catch(() => undefined); // awaited (and reported) when its turn to be evaluated comes
+      await reapOrphan(runDir, log);
+      if (rec.train) return;
+      mkdirSync(runDir, { recursive: true });
+      log(`study: training ${r.name} (${r.sets.filter((s) => Object.keys(r.overrides).some((k) => s.startsWith(`${k}=`))).join(' ')})`);
+      const trainStarted = new Date().toISOString();
+      const res = await trainChild(study, r, runDir, progress && jobs === 1, threads);
+      if (res.code !== 0) throw new Error(`polyret train exited with ${res.signal ?? `code ${res.code}`} (see its messages above; the run folder is ${runDir})`);
+      Object.assign(rec, record(r));
+      rec.times = { trainStarted, trainEnded: new Date().toISOString() };
+    };
+    const settle = (r: GridRun, p: Promise<void>) => {
+      p.catch(() => undefined); // awaited (and reported) when the run's turn to be evaluated comes
       training.set(r.name, p);
+    };
+    if (jobs > 1) {
+      // A lane takes the next run without a training promise; the promises are created in grid (todo) order.
+      const gates = new Map(todo.map((r) => {
+        let open!: () => void;
+        let fail!: (e: unknown) => void;
+        const p = new Promise<void>((res, rej) => {
+          open = res;
+          fail = rej;
+        });
+        settle(r, p);
+        return [r.name, { open, fail }] as const;
+      }));
+      let next = 0;
+      const lane = async () => {
+        while (next < todo.length) {
+          const r = todo[next++]!;
+          const g = gates.get(r.name)!;
+          await trainRun(r).then(g.open, g.fail);
+        }
+        lanesRunning--;
+      };
+      lanesRunning = Math.min(jobs - 1, todo.length);
+      for (let l = 0; l < lanesRunning; l++) void lane();
+    }
+    const startTraining = (r: GridRun): Promise<void> => {
+      const p = training.get(r.name) ?? trainRun(r);
+      if (!training.has(r.name)) settle(r, p);
       return p;
     };
-    for (const [k, r] of todo.entries()) {
+    for (const r of todo) {
       const i = runs.indexOf(r);
       const runDir = join(dir, 'runs', r.name);
       const rec = summary.runs[i]!;
       bar.setStatus(`${doneAtStart + bar.count}/${total} runs done · now ${r.name}`);
-      for (const next of todo.slice(k, k + jobs)) void startTraining(next);
       try {
         await startTraining(r);
         const finalDir = join(runDir, 'final');
@@ -255,6 +286,8 @@ export async function runStudy(opts: StudyOptions): Promise<StudyOutcome> {
         };
         for (const e of evals) {
           if (rec.results[e.name]) continue;
+          // Once no trainer is left running, the evaluator takes every core (unless the user pinned threads).
+          if (threads) setNumThreads(lanesRunning > 0 ? threads : availableParallelism());
           log(`study: ${r.name}: evaluating ${e.name}`);
           let text: string;
           try {
@@ -269,6 +302,7 @@ export async function runStudy(opts: StudyOptions): Promise<StudyOutcome> {
           writeSummary(dir, summary);
         }
         encoder?.dispose();
+        rec.times = { ...rec.times, evaluated: new Date().toISOString() };
         rec.status = 'done';
         delete rec.error;
       } catch (err) {

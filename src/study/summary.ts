@@ -24,6 +24,8 @@ export interface RunRecord {
   trainingLanguages?: string[];
   /** Why the run failed (status `failed`). */
   error?: string;
+  /** When this study's process started and saw the end of the run's training, and wrote its last evaluation (ISO 8601). */
+  times?: { trainStarted?: string; trainEnded?: string; evaluated?: string };
 }
 
 export interface StudySummary {
