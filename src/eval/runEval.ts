@@ -2,6 +2,7 @@ import { basename, resolve } from 'node:path';
 import { statSync } from 'node:fs';
 import { dataDir } from '../util/dataDir.js';
 import type { Device } from '../tensor/index.js';
+import { declaredSimilarity } from '../models/declaredSimilarity.js';
 import { readTrainingLanguages } from '../models/trainingLanguages.js';
 import { fingerprintFiles, listFiles, sha256File } from './fingerprint.js';
 import type { EvalResults, EvalTask } from './results.js';
@@ -62,7 +63,11 @@ export interface EvalOptions {
 /** Runs one evaluation task end to end and returns the results document (not yet written). */
 export async function runEval(opts: EvalOptions): Promise<EvalResults> {
   const dir = dataDir();
-  const similarity = opts.similarity ?? (opts.task === 'tatoeba' ? 'cosine' : 'ip');
+  // Tatoeba is defined by cosine (XTREME). Elsewhere a model folder's declared similarity (sentence-transformers'
+  // similarity_fn_name, what training optimised: polyret saves 'cosine') comes before the inner product, so
+  // `eval --model` scores a model as its trainer did; embeddings files carry no such field and get ip.
+  const declared = opts.source.kind === 'model' && opts.task !== 'tatoeba' ? declaredSimilarity(opts.source.dir) : undefined;
+  const similarity = opts.similarity ?? declared ?? (opts.task === 'tatoeba' ? 'cosine' : 'ip');
   const device = opts.device ?? 'cpu';
   const name = opts.name ?? basename(opts.source.kind === 'embeddings' ? opts.source.file.path : opts.source.dir).replace(/\.safetensors$/, '');
   const trainingLanguages = opts.trainingLanguages ?? (opts.source.kind === 'model' ? readTrainingLanguages(opts.source.dir) : undefined);

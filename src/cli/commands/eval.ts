@@ -29,7 +29,9 @@ model and data sha256 fingerprints); prints the paper's tables. See docs/evaluat
                           LASER codes or ISO 639-1, e.g. deu or de, cmn or zh)
   --out FILE              results JSON (default: results-<task>.json)
   --name NAME             display name in reports (default: model or embeddings file name)
-  --similarity ip|cosine  inner product (default) or cosine (tatoeba's default, XTREME's definition)
+  --similarity ip|cosine  inner product or cosine. Default: with --model, the folder's declared similarity
+                          (sentence-transformers' similarity_fn_name; polyret's trained models declare cosine, what
+                          training optimised), else inner product; tatoeba: cosine (XTREME's definition)
   --candidate-text MODE   LAReQA candidates: sentence (default) or sentence+context (ReQA/LAReQA option)
   --relevance RULE        LAReQA relevant sentences: start (default; XTREME's utils_lareqa.py: the sentence containing
                           answer_start) or overlap (every sentence the answer span overlaps)
