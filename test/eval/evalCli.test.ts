@@ -86,11 +86,15 @@ test('eval --model encodes in-process and equals export-texts → polyret encode
   assert.equal(exp.status, 0, exp.stderr);
   const enc = polyret('encode', '--model', model, '--batch-size', '1', '--input', join(dir, 'texts.jsonl'), '--output', join(dir, 'emb.safetensors'));
   assert.equal(enc.status, 0, enc.stderr);
-  const viaFile = polyret('eval', ...common, '--embeddings', join(dir, 'emb.safetensors'), '--out', join(dir, 'file.json'));
+  // The folder declares cosine (similarity_fn_name), which --model follows by default; an embeddings file declares
+  // nothing (inner product by default), so the file path is told the same similarity.
+  const viaFile = polyret('eval', ...common, '--embeddings', join(dir, 'emb.safetensors'), '--similarity', 'cosine', '--out', join(dir, 'file.json'));
   assert.equal(viaFile.status, 0, viaFile.stderr);
   const a = JSON.parse(readFileSync(join(dir, 'direct.json'), 'utf8')) as EvalResults;
   const b = JSON.parse(readFileSync(join(dir, 'file.json'), 'utf8')) as EvalResults;
   assert.ok(a.lareqa && b.lareqa);
+  assert.equal(a.config.similarity, 'cosine');
+  assert.equal(b.config.similarity, 'cosine');
   assert.deepEqual(a.lareqa.summary, b.lareqa.summary);
   assert.deepEqual(a.lareqa.matrix, b.lareqa.matrix);
   assert.deepEqual(a.lareqa.rankDistance, b.lareqa.rankDistance);
