@@ -164,7 +164,7 @@ export async function buildStudyReport(dir: string, opts: StudyReportOptions = {
           }
           if (!va.length) continue;
           const t = pairedTTest(va, vb);
-          const pq = perQuery && contribs.length ? pairedTests(contribs, samples, seed).pRandomization : Number.NaN;
+          const pq = perQuery && contribs.length ? pairedTests(contribs, samples, seed, { bootstrap: false }).pRandomization : Number.NaN;
           cmps.push({ ev, metric: m, a: i, b: j, delta: t.delta, nSeeds: va.length, pQuery: pq, pSeeds: t.p, higherIsBetter });
         }
       }

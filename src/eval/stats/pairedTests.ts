@@ -13,13 +13,13 @@ export interface PairedTestResult {
   delta: number;
   /** Paired randomization (sign-flip) test: p = (1 + #{|T*| ≥ |T|}) / (1 + R). */
   pRandomization: number;
-  /** Paired bootstrap (resampling units, shifted to the null): p = (1 + #{|T_b − T| ≥ |T|}) / (1 + R). */
+  /** Paired bootstrap (resampling units, shifted to the null): p = (1 + #{|T_b − T| ≥ |T|}) / (1 + R); NaN when not asked for. */
   pBootstrap: number;
   units: number;
   samples: number;
 }
 
-export function pairedTests(contributions: Float64Array | readonly number[], samples = 10000, seed = 1): PairedTestResult {
+export function pairedTests(contributions: Float64Array | readonly number[], samples = 10000, seed = 1, opts: { bootstrap?: boolean } = {}): PairedTestResult {
   const c = Float64Array.from(contributions);
   const n = c.length;
   let delta = 0;
@@ -38,8 +38,11 @@ export function pairedTests(contributions: Float64Array | readonly number[], sam
     }
     if (Math.abs(t) >= thresh) extremeRand++;
   }
+  // The bootstrap draws one random index per unit and resample, several times the randomization test's cost; a
+  // caller that reports only the randomization p (polyret study) skips it. The randomization p is the same either way.
+  const bootstrap = opts.bootstrap ?? true;
   let extremeBoot = 0;
-  for (let r = 0; r < samples; r++) {
+  for (let r = 0; bootstrap && r < samples; r++) {
     let t = 0;
     for (let i = 0; i < n; i++) t += c[rng.nextInt(n)]!;
     if (Math.abs(t - delta) >= thresh) extremeBoot++;
@@ -47,7 +50,7 @@ export function pairedTests(contributions: Float64Array | readonly number[], sam
   return {
     delta,
     pRandomization: (1 + extremeRand) / (1 + samples),
-    pBootstrap: (1 + extremeBoot) / (1 + samples),
+    pBootstrap: bootstrap ? (1 + extremeBoot) / (1 + samples) : Number.NaN,
     units: n,
     samples,
   };
