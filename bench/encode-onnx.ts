@@ -23,6 +23,18 @@ import { OnnxSentenceEncoder } from '../src/eval/onnxEncoder.js';
 import { Progress } from '../src/util/progress.js';
 import { sentences } from './encode.js';
 
+const HELP = `npm run bench -- encode-onnx [options]
+  --texts N          texts (default 2000; XQuAD-R and MLQA-R sentences)
+  --batch-size N     texts per forward pass, both sides (default 32)
+  --round N          texts per alternating round (default 250)
+  --layers N         encoder layers of the random BERT (default 4)
+  --hidden N         hidden size (default 256)
+  --heads N          attention heads (default 4)
+  --threads N        polyret: OpenBLAS threads (default: all cores)
+  --aten-threads N   polyret: libtorch intra-op threads (default 1, its fastest inference setting)
+  --ort-threads N    onnxruntime-node: intra-op threads (default: all cores)
+Both sides run the model polyret exported (polyret export --format onnx) on the same token ids.`;
+
 export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -36,8 +48,13 @@ export async function main(argv: string[]): Promise<void> {
       threads: { type: 'string' },
       'aten-threads': { type: 'string', default: '1' },
       'ort-threads': { type: 'string' },
+      help: { type: 'boolean', default: false },
     },
   });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
   const num = (k: keyof typeof values) => {
     const n = Number(values[k]);
     if (!Number.isInteger(n) || n < 1) throw new Error(`--${k} must be a positive integer, got '${values[k]}'`);

@@ -20,7 +20,18 @@ async function run(): Promise<void> {
     return;
   }
   const mod = await benches[name]!();
-  await mod.main(rest);
+  try {
+    await mod.main(rest);
+  } catch (err) {
+    // A mistyped flag is a usage error, not a crash: one line naming it, no stack.
+    const code = (err as { code?: string }).code;
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      console.error(`bench ${name}: ${(err as Error).message.split('\n')[0]} (flags: npm run bench -- ${name} --help, or docs/benchmarks.md)`);
+      process.exitCode = 2;
+      return;
+    }
+    throw err;
+  }
 }
 
 run().catch((err: unknown) => {
