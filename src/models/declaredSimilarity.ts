@@ -6,16 +6,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseJsonFile } from '../util/schema.js';
 
 export function declaredSimilarity(dir: string): 'cosine' | 'ip' | undefined {
   const p = join(dir, 'config_sentence_transformers.json');
   if (!existsSync(p)) return undefined;
-  let j: unknown;
-  try {
-    j = JSON.parse(readFileSync(p, 'utf8'));
-  } catch (err) {
-    throw new Error(`${p}: not valid JSON (${(err as Error).message})`);
-  }
+  const j = parseJsonFile(readFileSync(p, 'utf8'), p);
   const v = j !== null && typeof j === 'object' ? (j as Record<string, unknown>).similarity_fn_name : undefined;
   if (v === undefined || v === null) return undefined;
   if (v === 'cosine') return 'cosine';
