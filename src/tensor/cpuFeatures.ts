@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { arch } from 'node:os';
+import { commonCpuFlags, cpuinfoField } from './cpuinfo.js';
 import { native } from './native.js';
 
 /**
@@ -33,14 +34,14 @@ export function parseBf16Support(cpuinfo: string, cpuArch: string, parallelInfo:
   if (cpuArch !== 'x64') {
     return { native: false, flags: [], oneDnn: oneDnnLine, reason: `bf16 detection covers x86-64 only (this CPU is ${cpuArch}); treating bf16 as not native` };
   }
-  const flagLines = cpuinfo.split('\n').filter((l) => /^flags\s*:/.test(l)).map((l) => new Set(l.slice(l.indexOf(':') + 1).trim().split(/\s+/)));
-  if (flagLines.length === 0) {
+  const common = commonCpuFlags(cpuinfo);
+  if (!common) {
     return { native: false, flags: [], oneDnn: oneDnnLine, reason: 'no CPU flags found in /proc/cpuinfo; treating bf16 as not native' };
   }
-  const flags = NATIVE_BF16_FLAGS.filter((f) => flagLines.every((s) => s.has(f)));
-  const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1]?.trim() ?? 'this CPU';
+  const flags = NATIVE_BF16_FLAGS.filter((f) => common.has(f));
+  const model = cpuinfoField(cpuinfo, 'model name') ?? 'this CPU';
   if (flags.length === 0) {
-    const avx512 = flagLines.every((s) => s.has('avx512f'));
+    const avx512 = common.has('avx512f');
     return {
       native: false, flags, oneDnn: oneDnnLine,
       reason: `${model} has neither AMX-BF16 nor AVX512-BF16${avx512 ? ' (AVX-512 without bf16 instructions)' : ''}: bf16 products run emulated, slower than fp32`,

@@ -10,4 +10,5 @@ export { aten } from './aten.js';
 export { DTYPE_CODE, DTYPE_BYTES, isFloating, type DType } from './scalarType.js';
 export { saveTensors, loadTensors, toSafetensorsTensor, fromSafetensorsTensor } from './io.js';
 export { cpuBf16Support, parseBf16Support, NATIVE_BF16_FLAGS, type Bf16Support } from './cpuFeatures.js';
+export { chooseOpenblasCore, applyOpenblasCore, type OpenblasCoreChoice } from './openblasCore.js';
 export { withPrecision, bf16Note, bf16Accumulation, isPrecision, PRECISIONS, type Precision } from './precision.js';

@@ -1,7 +1,9 @@
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { arch } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../util/dataDir.js';
+import { applyOpenblasCore } from './openblasCore.js';
 
 /**
  * A reference to a libtorch tensor held in the addon's slot table: a plain number (2^44 + slot),
@@ -71,6 +73,10 @@ function load(): NativeBinding {
   // measured on 2 cores, a BERT forward took 148 ms with 2+2 threads against 56 ms with passive
   // waiting. libgomp reads this once, when libtorch loads, so it is set before the addon is loaded.
   if (process.env.OMP_WAIT_POLICY === undefined) process.env.OMP_WAIT_POLICY = 'PASSIVE';
+  // OpenBLAS picks its kernels once, when it loads, from the CPU's model number, and falls back to SSE3 kernels
+  // (5× slower matmul) on models newer than itself; the kernels are chosen here from the CPU's instruction sets
+  // instead, unless the user set OPENBLAS_CORETYPE (src/tensor/openblasCore.ts).
+  applyOpenblasCore(process.env, readCpuinfo(), arch());
   const require = createRequire(import.meta.url);
   const root = projectRoot();
   const candidates = [
@@ -85,6 +91,14 @@ function load(): NativeBinding {
     `polyret's libtorch addon is not built (looked in ${candidates.join(', ')}). ` +
       'Run `npm ci` (or `npm run build`) after installing libtorch (`apt-get install -y libtorch-dev libopenblas0-pthread`).',
   );
+}
+
+function readCpuinfo(): string {
+  try {
+    return readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return ''; // not Linux: chooseOpenblasCore finds no flags and leaves OpenBLAS's detection alone
+  }
 }
 
 /** The loaded addon (loaded once, on first import). */
