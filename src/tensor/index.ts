@@ -12,3 +12,4 @@ export { saveTensors, loadTensors, toSafetensorsTensor, fromSafetensorsTensor } 
 export { cpuBf16Support, parseBf16Support, NATIVE_BF16_FLAGS, type Bf16Support } from './cpuFeatures.js';
 export { chooseOpenblasCore, applyOpenblasCore, type OpenblasCoreChoice } from './openblasCore.js';
 export { withPrecision, bf16Note, bf16Accumulation, isPrecision, PRECISIONS, type Precision } from './precision.js';
+export { measureBf16Speed, type Bf16Speed } from './bf16Speed.js';
