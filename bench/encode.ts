@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { autocast, computeInfo, setNumThreads } from '../src/tensor/index.js';
 import { dataPath } from '../src/util/dataDir.js';
 import { InterleavedPeer, THREAD_FLAGS, THREAD_FLAGS_HELP, peerPython, describeThreads, peerEnv, peerLabel, ratioLine, threadSettings, type ThreadSettings } from './lib/peer.js';
-import { parsePrecisions, type BenchPrecision } from './lib/precision.js';
+import { parsePrecisions, type BenchPrecision, bf16BenchNote } from './lib/precision.js';
 import { writeTokenizerConfig } from './lib/stFolder.js';
 import { loadLareqa } from '../src/eval/tasks/lareqaData.js';
 import { createEncoderFromScratch, loadSentenceEncoder, saveSentenceEncoder } from '../src/models/index.js';
@@ -168,7 +168,7 @@ export async function main(argv: string[]): Promise<void> {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  if (precisions.includes('bf16')) console.log('bf16 note: a CPU without AVX512-BF16/AMX runs bf16 matmuls through conversions, slower than fp32 on both sides');
+  if (precisions.includes('bf16')) console.log(bf16BenchNote());
   for (const r of results) {
     const best = Math.min(...r.peers);
     const bi = r.peers.indexOf(best);

@@ -10,7 +10,7 @@ import {
 } from '../src/tensor/index.js';
 import { BertModel, newEncoderConfig } from '../src/models/index.js';
 import { AdamW } from '../src/nn/optim/index.js';
-import { parsePrecisions, type BenchPrecision } from './lib/precision.js';
+import { parsePrecisions, type BenchPrecision, bf16BenchNote } from './lib/precision.js';
 import { InterleavedPeer, THREAD_FLAGS, THREAD_FLAGS_HELP, peerPython, bestPeer, describeThreads, median, peerEnv, peerLabel, ratioLine, threadSettings } from './lib/peer.js';
 
 const HELP = `npm run bench -- train-step [options]
@@ -164,6 +164,6 @@ export async function main(argv: string[]): Promise<void> {
     }
   }
   for (const l of lines) console.log(l);
-  if (precisions.includes('bf16')) console.log('bf16 note: a CPU without AVX512-BF16/AMX runs bf16 matmuls through conversions, slower than fp32 on both sides');
+  if (precisions.includes('bf16')) console.log(bf16BenchNote());
   console.log(ratioLine('train-step', totalP, totalQ, `s/step (${precisions[0]}, sum over configs)`));
 }

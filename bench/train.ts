@@ -34,7 +34,7 @@ import { TokenizerWorker } from '../src/train/tokenizePrefetch.js';
 import {
   InterleavedPeer, THREAD_FLAGS, THREAD_FLAGS_HELP, peerPython, bestPeer, describeThreads, median, peerEnv, peerLabel, ratioLine, threadSettings,
 } from './lib/peer.js';
-import { parsePrecisions, type BenchPrecision } from './lib/precision.js';
+import { parsePrecisions, type BenchPrecision, bf16BenchNote } from './lib/precision.js';
 import { writeTokenizerConfig } from './lib/stFolder.js';
 
 const HELP = `npm run bench -- train [options]
@@ -254,7 +254,7 @@ export async function main(argv: string[]): Promise<void> {
       console.log(`${r.precision} throughput: polyret ${(avgTriplets / pm).toFixed(1)} triplets/s, peer ${(avgTriplets / best.median).toFixed(1)} triplets/s (${peerLabel(ts.peers[best.index]!)})`);
       lines.push(ratioLine(`train ${r.precision}`, pm, best.median, 's/step'));
     }
-    if (precisions.includes('bf16')) console.log('bf16 note: a CPU without AVX512-BF16/AMX runs bf16 matmuls through conversions, slower than fp32 on both sides');
+    if (precisions.includes('bf16')) console.log(bf16BenchNote());
     for (const l of lines) console.log(l);
     const first = rows[0]!;
     console.log(ratioLine('train', median(first.polyret), bestPeer(first.peers).median, 's/step'));

@@ -1,3 +1,5 @@
+import { cpuBf16Support } from '../../src/tensor/index.js';
+
 /** The precisions a benchmark row can run in: fp32, or bf16 (polyret's autocast against the peer's torch.autocast). */
 export type BenchPrecision = 'fp32' | 'bf16';
 
@@ -8,4 +10,10 @@ export function parsePrecisions(value: string | undefined): BenchPrecision[] {
   for (const p of list) if (p !== 'fp32' && p !== 'bf16') throw new Error(`--precision: expected fp32 or bf16, got '${p}'`);
   if (new Set(list).size !== list.length) throw new Error(`--precision: '${value}' names a precision twice`);
   return list as BenchPrecision[];
+}
+
+/** The line benches print above bf16 rows: what this CPU does with bf16 (native or emulated, and why). */
+export function bf16BenchNote(): string {
+  const s = cpuBf16Support();
+  return `bf16: ${s.reason}${s.native ? ' (native is not always faster than fp32: with AVX512-BF16 but no AMX, bf16 products were slower; docs/training.md#bf16-on-the-cpu)' : '; slower than fp32 on both sides'}`;
 }
