@@ -31,7 +31,8 @@ const HELP = `npm run bench -- encode [options]
   --round N          texts per alternating round (default 500)
   --precision LIST   fp32 and/or bf16, comma-separated (default fp32,bf16)
 ${THREAD_FLAGS_HELP}
-polyret's default here is 1 ATen thread with OpenBLAS on all cores (its fastest for inference; --aten-threads changes it).
+polyret's default here is 1 ATen thread with OpenBLAS on all cores (its fastest for inference on OpenBLAS builds), and
+all cores for ATen on a libtorch without OpenBLAS (PyTorch's wheels: MKL follows ATen's threads); --aten-threads changes it.
 Peer Python: POLYRET_PEER_PYTHON, else .venv/bin/python (bash scripts/setup-python.sh).`;
 
 /** Up to n unique sentences, taking languages in turn so every script is represented. */
@@ -150,8 +151,9 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   peerPython(); // fails now, with what to do, when there is no peer Python
-  // Inference of these encoders is fastest with 1 ATen thread and OpenBLAS on all cores (measured; see docs).
-  const ts = threadSettings(values, 1);
+  // Inference of these encoders is fastest with 1 ATen thread and OpenBLAS on all cores (measured; see docs). Without
+  // OpenBLAS (a libtorch from PyTorch's wheels, on MKL) there is no separate BLAS pool: 1 ATen thread would be 1 core.
+  const ts = threadSettings(values, computeInfo().blas !== null ? 1 : undefined);
   const batchSize = Number(values['batch-size']);
   const precisions = parsePrecisions(values.precision);
   setNumThreads(ts.atenThreads, ts.threads);
