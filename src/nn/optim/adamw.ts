@@ -78,7 +78,9 @@ export class AdamW {
           }
           st.step += 1;
           p.mul_(1 - g.lr * g.weightDecay);
-          st.expAvg.mul_(beta1).add_(grad, 1 - beta1);
+          // lerp_ as PyTorch's AdamW does: one pass over the moment instead of mul_ then add_ (the embedding table's
+          // moments are tens of MB, so each pass costs milliseconds a step), and PyTorch's exact arithmetic.
+          st.expAvg.lerp_(grad, 1 - beta1);
           st.expAvgSq.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
           const bc1 = 1 - beta1 ** st.step;
           const bc2 = 1 - beta2 ** st.step;
