@@ -48,7 +48,7 @@ function loadRun(dir, label) {
   let e = Number.NaN;
   const ema = train.map((r) => [r.step, (e = Number.isNaN(e) ? r.loss : 0.95 * e + 0.05 * r.loss)]);
   const val = recs.filter((r) => r.kind === 'validation' && Number.isFinite(r.loss)).map((r) => [r.step, r.loss]);
-  return { label, dir, summary, results, ema, val };
+  return { label, summary, results, ema, val };
 }
 
 const runs = [loadRun(values.fp32, 'fp32'), loadRun(values.bf16, 'bf16')];

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { arch } from 'node:os';
-import { commonCpuFlags, cpuinfoField } from './cpuinfo.js';
+import { commonCpuFlags, cpuinfoField, readCpuinfo } from './cpuinfo.js';
 import { native } from './native.js';
 
 /**
@@ -58,13 +57,8 @@ let cached: Bf16Support | null = null;
 /** This machine's bf16 support (read once). */
 export function cpuBf16Support(): Bf16Support {
   if (!cached) {
-    let cpuinfo = '';
-    try {
-      cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
-    } catch {
-      // Not Linux: parseBf16Support reports that no flags were found.
-    }
-    cached = parseBf16Support(cpuinfo, arch(), native.parallelInfo());
+    // '' when not Linux: parseBf16Support reports that no flags were found.
+    cached = parseBf16Support(readCpuinfo(), arch(), native.parallelInfo());
   }
   return cached;
 }

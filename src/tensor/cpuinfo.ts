@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+
 /**
- * Pure readers of Linux's /proc/cpuinfo text, shared by the bf16 detection (cpuFeatures.ts) and the OpenBLAS kernel
+ * Readers of Linux's /proc/cpuinfo text (pure, but for readCpuinfo), shared by the bf16 detection (cpuFeatures.ts) and the OpenBLAS kernel
  * choice (openblasCore.ts). They do not touch libtorch, so the addon's loader can use them before it loads.
  */
 
@@ -18,4 +20,21 @@ export function commonCpuFlags(cpuinfo: string): Set<string> | null {
 export function cpuinfoField(cpuinfo: string, key: string): string | null {
   const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return new RegExp(`^${escaped}\\s*:\\s*(.*)$`, 'm').exec(cpuinfo)?.[1]?.trim() ?? null;
+}
+
+let text: string | null = null;
+
+/**
+ * This machine's /proc/cpuinfo, read once (the addon's loader and the bf16 detection both need it), or '' where there
+ * is none (not Linux): the readers above then find no flags.
+ */
+export function readCpuinfo(): string {
+  if (text === null) {
+    try {
+      text = readFileSync('/proc/cpuinfo', 'utf8');
+    } catch {
+      text = '';
+    }
+  }
+  return text;
 }

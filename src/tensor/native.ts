@@ -1,8 +1,9 @@
 import { createRequire } from 'node:module';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { arch } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../util/dataDir.js';
+import { readCpuinfo } from './cpuinfo.js';
 import { applyOpenblasCore } from './openblasCore.js';
 
 /**
@@ -91,14 +92,6 @@ function load(): NativeBinding {
     `polyret's libtorch addon is not built (looked in ${candidates.join(', ')}). ` +
       'Run `npm ci` (or `npm run build`) after installing libtorch (`apt-get install -y libtorch-dev libopenblas0-pthread`).',
   );
-}
-
-function readCpuinfo(): string {
-  try {
-    return readFileSync('/proc/cpuinfo', 'utf8');
-  } catch {
-    return ''; // not Linux: chooseOpenblasCore finds no flags and leaves OpenBLAS's detection alone
-  }
 }
 
 /** The loaded addon (loaded once, on first import). */
