@@ -31,8 +31,7 @@ const HELP = `npm run bench -- encode [options]
   --round N          texts per alternating round (default 500)
   --precision LIST   fp32 and/or bf16, comma-separated (default fp32,bf16)
 ${THREAD_FLAGS_HELP}
-polyret's default here is 1 ATen thread with OpenBLAS on all cores (its fastest for inference on OpenBLAS builds), and
-all cores for ATen on a libtorch without OpenBLAS (PyTorch's wheels: MKL follows ATen's threads); --aten-threads changes it.
+polyret runs as \`polyret encode\` does by default: all cores for ATen and for OpenBLAS (--aten-threads changes ATen's).
 Peer Python: POLYRET_PEER_PYTHON, else .venv/bin/python (bash scripts/setup-python.sh).`;
 
 /** Up to n unique sentences, taking languages in turn so every script is represented. */
@@ -151,9 +150,11 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   peerPython(); // fails now, with what to do, when there is no peer Python
-  // Inference of these encoders is fastest with 1 ATen thread and OpenBLAS on all cores (measured; see docs). Without
-  // OpenBLAS (a libtorch from PyTorch's wheels, on MKL) there is no separate BLAS pool: 1 ATen thread would be 1 core.
-  const ts = threadSettings(values, computeInfo().blas !== null ? 1 : undefined);
+  // polyret's side runs with \`polyret encode\`'s default threads, all cores for both pools. (It once ran 1 ATen thread
+  // on OpenBLAS builds, 3-4 % faster for fp32 on an AVX2 EPYC; but bf16 products go through oneDNN on ATen's own
+  // threads, so that halved bf16's speed: on a Zen 5 EPYC, L12/H768 bf16 ran at 1.58× the peer's time with 1 ATen
+  // thread and 1.03× with 2, and fp32 was faster with 2 as well. docs/tensor-engine.md#threads.)
+  const ts = threadSettings(values);
   const batchSize = Number(values['batch-size']);
   const precisions = parsePrecisions(values.precision);
   setNumThreads(ts.atenThreads, ts.threads);

@@ -11,6 +11,7 @@ import {
 import { BertModel, newEncoderConfig } from '../src/models/index.js';
 import { AdamW } from '../src/nn/optim/index.js';
 import { parsePrecisions, type BenchPrecision, bf16BenchNote } from './lib/precision.js';
+import { describePairedRatio, pairedRatio } from './lib/pairedRatio.js';
 import { InterleavedPeer, THREAD_FLAGS, THREAD_FLAGS_HELP, peerPython, bestPeer, describeThreads, median, peerEnv, peerLabel, ratioLine, threadSettings } from './lib/peer.js';
 
 const HELP = `npm run bench -- train-step [options]
@@ -160,6 +161,8 @@ export async function main(argv: string[]): Promise<void> {
           `PyTorch ${hello.torch} (${peerLabel(ts.peers[best.index]!)}) median ${tq.toFixed(3)} s/step (${(tokens / tq).toFixed(0)} tokens/s, ${((100 * flops) / tq / peak).toFixed(1)}%); ` +
           `last loss ${oursLoss.toFixed(3)} vs ${peerLoss.toFixed(3)}`,
       );
+      // Step i of polyret ran right after step i of each peer, so their ratio cancels the load both saw.
+      console.log(`  ${spec} ${precision}: ${describePairedRatio(pairedRatio(oursTimes, peerTimes[best.index]!))}`);
       lines.push(ratioLine(`train-step ${spec} ${precision}`, tp, tq, 's/step'));
     }
   }

@@ -34,6 +34,7 @@ import { TokenizerWorker } from '../src/train/tokenizePrefetch.js';
 import {
   InterleavedPeer, THREAD_FLAGS, THREAD_FLAGS_HELP, peerPython, bestPeer, describeThreads, median, peerEnv, peerLabel, ratioLine, threadSettings,
 } from './lib/peer.js';
+import { describePairedRatio, pairedRatio } from './lib/pairedRatio.js';
 import { parsePrecisions, type BenchPrecision, bf16BenchNote } from './lib/precision.js';
 import { writeTokenizerConfig } from './lib/stFolder.js';
 
@@ -252,6 +253,7 @@ export async function main(argv: string[]): Promise<void> {
       const pm = median(r.polyret);
       if (peers.length > 1) console.log(`${r.precision} peer medians: ${r.peers.map((t, i) => `${median(t).toFixed(3)} s (${peerLabel(ts.peers[i]!)})`).join(', ')}`);
       console.log(`${r.precision} throughput: polyret ${(avgTriplets / pm).toFixed(1)} triplets/s, peer ${(avgTriplets / best.median).toFixed(1)} triplets/s (${peerLabel(ts.peers[best.index]!)})`);
+      console.log(`${r.precision} ${describePairedRatio(pairedRatio(r.polyret, r.peers[best.index]!))}`);
       lines.push(ratioLine(`train ${r.precision}`, pm, best.median, 's/step'));
     }
     if (precisions.includes('bf16')) console.log(bf16BenchNote());

@@ -3,7 +3,9 @@
 # 2.13 with both malloc settings) twice: polyret on the addon `npm ci` built (Debian's libtorch 1.13, normally), and
 # polyret on a second build against the libtorch inside the venv's PyTorch 2.13 wheel (built once into
 # ${POLYRET_NATIVE_213:-/tmp/polyret-native-213}, outside the repo). Logs go to ${OUT:-runs/bench-both}/*.log; the
-# last line of each is the bench's "NAME: polyret X, peer Y, ratio R" summary. Needs a quiet machine: ~25 min on 2 cores.
+# last line of each is the bench's "NAME: polyret X, peer Y, ratio R" summary; train and train-step rows also give the
+# per-step ratios' median and its 95 % interval (bench/lib/pairedRatio.ts). Needs a quiet machine: ~30 min on 2 cores.
+# An OPENBLAS_CORETYPE in the environment is kept (the user's choice wins over the addon's) and shows in the logs.
 #   bash scripts/checks/bench-both-libtorches.sh
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -23,14 +25,13 @@ fi
 mkdir -p "$out"
 benches=(
   "train"
-  "train-step --configs L4/H256,L2/H512 --steps 4 --warmup 1"
-  "encode --texts 1000 --base-texts 40 --round 250"
+  "train-step --configs L4/H256,L2/H512 --steps 12 --warmup 2"
+  "encode --texts 1000 --base-texts 100 --round 250"
 )
 for b in "${benches[@]}"; do
   name="${b%% *}"
   echo "== $b (libtorch 1.13 build)"
   node dist/bench/index.js $b 2>&1 | tee "$out/$name-1.13.log" | tail -1
   echo "== $b (libtorch 2.13 build)"
-  # (encode: without OpenBLAS, the bench gives polyret all cores for ATen, which with MKL is the BLAS pool too)
   POLYRET_NATIVE="$addon" node dist/bench/index.js $b 2>&1 | tee "$out/$name-2.13.log" | tail -1
 done
