@@ -150,7 +150,7 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   peerPython(); // fails now, with what to do, when there is no peer Python
-  // polyret's side runs with \`polyret encode\`'s default threads, all cores for both pools. (It once ran 1 ATen thread
+  // polyret's side runs with `polyret encode`'s default threads, all cores for both pools. (It once ran 1 ATen thread
   // on OpenBLAS builds, 3-4 % faster for fp32 on an AVX2 EPYC; but bf16 products go through oneDNN on ATen's own
   // threads, so that halved bf16's speed: on a Zen 5 EPYC, L12/H768 bf16 ran at 1.58× the peer's time with 1 ATen
   // thread and 1.03× with 2, and fp32 was faster with 2 as well. docs/tensor-engine.md#threads.)
