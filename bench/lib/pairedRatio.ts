@@ -11,6 +11,8 @@
  * `level` for any continuous distribution, and it needs no random resampling, so the same times give the same
  * interval. With fewer than 6 pairs no 95 % interval exists (`low`/`high` are then null).
  */
+import { median } from './peer.js';
+
 export interface PairedRatio {
   /** Number of pairs. */
   readonly n: number;
@@ -43,8 +45,6 @@ export function pairedRatio(a: readonly number[], b: readonly number[], level = 
   if (!(level > 0 && level < 1)) throw new RangeError(`pairedRatio: level must be in (0, 1), got ${level}`);
   const r = a.map((x, i) => x / b[i]!).sort((x, y) => x - y);
   const n = r.length;
-  const m = Math.floor(n / 2);
-  const median = n % 2 ? r[m]! : (r[m - 1]! + r[m]!) / 2;
   const tail = (1 - level) / 2;
   let k = 0;
   while (k + 1 <= Math.floor(n / 2) && binomialHalfCdf(n, k) <= tail) k++;
@@ -52,7 +52,7 @@ export function pairedRatio(a: readonly number[], b: readonly number[], level = 
   const ok = k >= 1;
   return {
     n,
-    median,
+    median: median(r),
     low: ok ? r[k - 1]! : null,
     high: ok ? r[n - k]! : null,
     coverage: ok ? 1 - 2 * binomialHalfCdf(n, k - 1) : null,
