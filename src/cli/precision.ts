@@ -5,7 +5,7 @@ import type { Precision } from '../tensor/precision.js';
 const DESCRIPTION = [
   'fp32 (default) or bf16: mixed precision (weights fp32, matrix products bf16 under',
   'libtorch autocast, fp32 outputs). Fast only on CPUs with AMX-BF16 or AVX512-BF16 (and',
-  'CUDA); elsewhere it runs emulated, slower than fp32, and says so',
+  'CUDA); elsewhere its products are emulated at about fp32\'s speed (no gain), and it says so',
 ];
 
 /** Help lines of `--precision` for a usage text whose descriptions start at `column`, plus optional extra lines. */

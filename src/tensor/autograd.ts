@@ -1,6 +1,7 @@
 import { native } from './native.js';
 import type { Tensor } from './tensor.js';
 import { DTYPE_CODE } from './scalarType.js';
+import { bf16Products, enterBf16Region, leaveBf16Region } from './bf16Products.js';
 
 /** Runs `fn` with gradient recording off (PyTorch's torch.no_grad()). */
 export function noGrad<T>(fn: () => T): T {
@@ -42,6 +43,8 @@ export function backward(outputs: Tensor[], grads: (Tensor | null)[] = [], opts:
  * Nested regions restore the outer setting. Outputs may be bfloat16: convert embeddings with `.float()` before a loss.
  */
 export function autocast<T>(device: 'cpu' | 'cuda', dtype: 'bfloat16' | 'float16', fn: () => T): T {
+  // A CPU region decides here whether its bf16 products are emulated (bf16Products.ts); a CUDA one keeps the outer choice.
+  const prevEmulating = enterBf16Region(device === 'cpu' ? dtype === 'bfloat16' && bf16Products() === 'emulated' : null);
   const [prevOn, prevType] = native.setAutocast(device, true, DTYPE_CODE[dtype]);
   native.autocastNesting(true);
   try {
@@ -49,5 +52,6 @@ export function autocast<T>(device: 'cpu' | 'cuda', dtype: 'bfloat16' | 'float16
   } finally {
     native.autocastNesting(false);
     native.setAutocast(device, prevOn, prevType);
+    leaveBf16Region(prevEmulating);
   }
 }

@@ -5,8 +5,9 @@ import { native } from './native.js';
 /**
  * Whether this CPU runs bfloat16 matrix products natively. On x86-64 that means AMX-BF16 (Sapphire Rapids and
  * later) or AVX512-BF16 (Cooper Lake, Zen 4 and later): libtorch's oneDNN then multiplies bf16 directly, about
- * twice the fp32 rate. Without them autocast still works, but every bf16 product is emulated (converted and
- * multiplied in fp32, or by a plain reference loop), so bf16 is slower than fp32, not faster.
+ * twice the fp32 rate. Without them bf16 products are emulated: by default polyret multiplies bf16-rounded operands
+ * with the float32 GEMM (bf16Products.ts), at about fp32's speed; libtorch's own fallback is a reference loop, many
+ * times slower. Either way bf16 is not faster than fp32 there.
  */
 export interface Bf16Support {
   /** true when AMX-BF16 or AVX512-BF16 is present (and libtorch has oneDNN to use it). */
@@ -43,11 +44,11 @@ export function parseBf16Support(cpuinfo: string, cpuArch: string, parallelInfo:
     const avx512 = common.has('avx512f');
     return {
       native: false, flags, oneDnn: oneDnnLine,
-      reason: `${model} has neither AMX-BF16 nor AVX512-BF16${avx512 ? ' (AVX-512 without bf16 instructions)' : ''}: bf16 products run emulated, slower than fp32`,
+      reason: `${model} has neither AMX-BF16 nor AVX512-BF16${avx512 ? ' (AVX-512 without bf16 instructions)' : ''}: no native bf16 products`,
     };
   }
   if (!oneDnnLine) {
-    return { native: false, flags, oneDnn: null, reason: `${model} has ${flags.join(' and ')}, but this libtorch has no oneDNN to use them: bf16 products run emulated` };
+    return { native: false, flags, oneDnn: null, reason: `${model} has ${flags.join(' and ')}, but this libtorch has no oneDNN to use them: no native bf16 products` };
   }
   return { native: true, flags, oneDnn: oneDnnLine, reason: `${model} has ${flags.join(' and ')} (libtorch: ${oneDnnLine}): bf16 products run natively` };
 }

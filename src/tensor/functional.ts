@@ -1,5 +1,6 @@
 import { aten } from './aten.js';
 import { callT, callTs, callVoid, Tensor } from './tensor.js';
+import { emulatedBf16Product, emulatingBf16 } from './bf16Products.js';
 
 /** Concatenates along an existing dimension. */
 export function cat(tensors: Tensor[], dim = 0): Tensor {
@@ -18,7 +19,8 @@ export function where(cond: Tensor, a: Tensor, b: Tensor | number): Tensor {
 
 /** x W^T + b, PyTorch's F.linear. */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  return callT(aten.linear, [x, weight, bias ?? null]);
+  const list = [x, weight, bias ?? null];
+  return emulatingBf16() ? emulatedBf16Product(aten.linear, list) : callT(aten.linear, list);
 }
 
 /** Row lookup of `ids` (int64) in `weight` [V, D]. */
@@ -77,7 +79,8 @@ export function normalize(x: Tensor, p = 2, dim = -1, eps = 1e-12): Tensor {
 
 /** Batched out = beta * input + alpha * (b1 @ b2). */
 export function baddbmm(input: Tensor, b1: Tensor, b2: Tensor, beta = 1, alpha = 1): Tensor {
-  return callT(aten.baddbmm, [input, b1, b2, beta, alpha]);
+  const list = [input, b1, b2, beta, alpha];
+  return emulatingBf16() ? emulatedBf16Product(aten.baddbmm, list) : callT(aten.baddbmm, list);
 }
 
 /** L2 norms of each tensor in a list, as one call (for gradient clipping). */

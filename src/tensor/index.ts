@@ -10,6 +10,7 @@ export { aten } from './aten.js';
 export { DTYPE_CODE, DTYPE_BYTES, isFloating, type DType } from './scalarType.js';
 export { saveTensors, loadTensors, toSafetensorsTensor, fromSafetensorsTensor } from './io.js';
 export { cpuBf16Support, parseBf16Support, NATIVE_BF16_FLAGS, type Bf16Support } from './cpuFeatures.js';
+export { bf16Products, setBf16Products, type Bf16ProductsSetting } from './bf16Products.js';
 export { chooseOpenblasCore, applyOpenblasCore, type OpenblasCoreChoice } from './openblasCore.js';
 export { withPrecision, bf16Note, bf16Accumulation, isPrecision, PRECISIONS, type Precision } from './precision.js';
 export { measureBf16Speed, type Bf16Speed } from './bf16Speed.js';

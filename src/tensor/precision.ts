@@ -2,6 +2,7 @@ import { autocast, noGrad } from './autograd.js';
 import { ones } from './creation.js';
 import { tidy } from './scope.js';
 import { cpuBf16Support, type Bf16Support } from './cpuFeatures.js';
+import { bf16Products } from './bf16Products.js';
 
 /**
  * The arithmetic a forward pass runs in. `fp32`: everything float32. `bf16`: mixed precision — the weights stay
@@ -37,14 +38,22 @@ export function bf16Accumulation(): 'fp32' | 'bf16' {
 let probed: 'fp32' | 'bf16' | null = null;
 
 /**
- * A note for the user when bf16 is asked for on a CPU without native bf16 (it still runs, emulated and slower
- * than fp32, and with libtorch 1.13's bf16 accumulation also less accurate); null when there is nothing to say
- * (fp32, CUDA, or a CPU with AMX-BF16 / AVX512-BF16).
+ * A note for the user when bf16 is asked for on a CPU without native bf16; null when there is nothing to say (fp32,
+ * CUDA, or a CPU with AMX-BF16 / AVX512-BF16). There bf16 still runs: by default its products are emulated at about
+ * fp32's speed with float32 sums (bf16Products.ts); with `POLYRET_BF16_PRODUCTS=libtorch` they take libtorch's
+ * reference loop, many times slower, and with libtorch 1.13's bf16 accumulation also less accurate.
  */
-export function bf16Note(precision: Precision, device: string, support: Bf16Support = cpuBf16Support(), accumulation: 'fp32' | 'bf16' = bf16Accumulation()): string | null {
+export function bf16Note(
+  precision: Precision, device: string, support: Bf16Support = cpuBf16Support(), accumulation: 'fp32' | 'bf16' = bf16Accumulation(),
+  products: 'libtorch' | 'emulated' = bf16Products(),
+): string | null {
   if (precision !== 'bf16' || device.startsWith('cuda') || support.native) return null;
+  if (products === 'emulated') {
+    return `note: bf16 requested, but ${support.reason}. polyret emulates them (bf16-rounded operands, float32 GEMM and sums, bf16 results), ` +
+      'at about fp32\'s speed: bf16 gains nothing on this CPU, and fp32 is as fast and more accurate.';
+  }
   const acc = accumulation === 'bf16'
     ? ' Worse, this libtorch sums bf16 products in bf16 here (512 ones add up to 256), so long reductions lose accuracy too.'
     : '';
-  return `note: bf16 requested, but ${support.reason}.${acc} fp32 is faster${acc ? ' and more accurate' : ''} on this CPU.`;
+  return `note: bf16 requested, but ${support.reason}: libtorch's bf16 products (POLYRET_BF16_PRODUCTS=libtorch) run a reference loop, many times slower than fp32.${acc} fp32 is faster${acc ? ' and more accurate' : ''} on this CPU.`;
 }

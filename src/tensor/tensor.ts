@@ -2,6 +2,7 @@ import { native, type NativeHandle, type OpArg, type OpResult } from './native.j
 import { aten } from './aten.js';
 import { isHandle, type Op } from './op.js';
 import { track, type Disposable } from './scope.js';
+import { emulatedBf16Product, emulatingBf16 } from './bf16Products.js';
 import {
   DTYPE_CODE, dtypeFromCode, dtypeOfArray, viewAs, type AnyTypedArray, type DType, type TypedArrayFor,
 } from './scalarType.js';
@@ -375,9 +376,10 @@ export class Tensor implements Disposable {
   argsort(dim = -1, descending = false): Tensor { return callT(aten.argsort, [this, dim, descending]); }
 
   // ---- linear algebra ----
-  matmul(o: Tensor): Tensor { return callT(aten.matmul, [this, o]); }
-  mm(o: Tensor): Tensor { return callT(aten.mm, [this, o]); }
-  bmm(o: Tensor): Tensor { return callT(aten.bmm, [this, o]); }
+  // Under CPU bf16 autocast on a CPU without native bf16, products take polyret's emulation (bf16Products.ts).
+  matmul(o: Tensor): Tensor { return emulatingBf16() ? emulatedBf16Product(aten.matmul, [this, o]) : callT(aten.matmul, [this, o]); }
+  mm(o: Tensor): Tensor { return emulatingBf16() ? emulatedBf16Product(aten.mm, [this, o]) : callT(aten.mm, [this, o]); }
+  bmm(o: Tensor): Tensor { return emulatingBf16() ? emulatedBf16Product(aten.bmm, [this, o]) : callT(aten.bmm, [this, o]); }
 
   // ---- shapes ----
   view(...shape: number[]): Tensor { return callT(aten.view, [this, shape]); }
