@@ -4,7 +4,10 @@
 # polyret on a second build against the libtorch inside the venv's PyTorch 2.13 wheel (built once into
 # ${POLYRET_NATIVE_213:-/tmp/polyret-native-213}, outside the repo). Logs go to ${OUT:-runs/bench-both}/*.log; the
 # last line of each is the bench's "NAME: polyret X, peer Y, ratio R" summary; train and train-step rows also give the
-# per-step ratios' median and its 95 % interval (bench/lib/pairedRatio.ts). Needs a quiet machine: ~30 min on 2 cores.
+# per-step ratios' median and its 95 % interval (bench/lib/pairedRatio.ts). Needs a quiet machine: ~30 min on 2 cores
+# with native bf16. Without it (e.g. AVX2 only) the peer's bf16 rows run PyTorch's bf16 loop (28-78 s per train-step
+# on a 2-core Zen 3), so the whole run takes hours there: docs/benchmarks.md's Zen 3 section ran the bf16 train-step
+# rows with --steps 4 --warmup 1 --peer-malloc tuned.
 # An OPENBLAS_CORETYPE in the environment is kept (the user's choice wins over the addon's) and shows in the logs.
 #   bash scripts/checks/bench-both-libtorches.sh
 set -euo pipefail
