@@ -69,23 +69,21 @@ export function leaveBf16Region(prev: boolean): void {
   emulating = prev;
 }
 
-/** True inside a CPU bf16 autocast region whose products are emulated. One variable read: the products' hot path. */
-export function emulatingBf16(): boolean {
-  return emulating;
-}
-
 const ROUNDABLE = new Set(['float32', 'bfloat16', 'float16']);
 
 /**
- * Runs a product `op` as CPU bf16 autocast would, by emulation (see `Bf16ProductsSetting`): the tensor operands
- * rounded to bf16 and held in float32, the float32 kernel with autocast off, the result rounded to bf16. Operands
- * autocast would not cast to bf16 (float64, integers, another device) get libtorch's autocast call unchanged.
+ * Calls a matrix product `op` (linear, matmul, mm, bmm, baddbmm): libtorch's call, or, inside a CPU bf16 autocast
+ * region whose products are emulated, the emulation (see `Bf16ProductsSetting`): the tensor operands rounded to
+ * bf16 and held in float32, the float32 kernel with autocast off, the result rounded to bf16. Operands autocast
+ * would not cast to bf16 (float64, integers, another device) get libtorch's autocast call unchanged. Outside such a
+ * region the cost is one variable read.
  */
-export function emulatedBf16Product(op: Op, list: Arg[]): Tensor {
-  const tensors = list.filter((a): a is Tensor => a instanceof Tensor);
-  if (!tensors.every((t) => ROUNDABLE.has(t.dtype) && t.device === 'cpu')) return callT(op, list);
+export function callProduct(op: Op, list: Arg[]): Tensor {
+  if (!emulating) return callT(op, list);
+  const dtypes = list.map((a) => (a instanceof Tensor ? a.dtype : null));
+  if (!list.every((a, i) => !(a instanceof Tensor) || (ROUNDABLE.has(dtypes[i]!) && a.device === 'cpu'))) return callT(op, list);
   return tidy(() => {
-    const rounded = list.map((a) => (a instanceof Tensor ? (a.dtype === 'bfloat16' ? a.to('float32') : a.to('bfloat16').to('float32')) : a));
+    const rounded = list.map((a, i) => (a instanceof Tensor ? (dtypes[i] === 'bfloat16' ? a.to('float32') : a.to('bfloat16').to('float32')) : a));
     const [on, type] = native.setAutocast('cpu', false, DTYPE_CODE.bfloat16);
     let product: Tensor;
     try {

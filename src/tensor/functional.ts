@@ -1,6 +1,6 @@
 import { aten } from './aten.js';
 import { callT, callTs, callVoid, Tensor } from './tensor.js';
-import { emulatedBf16Product, emulatingBf16 } from './bf16Products.js';
+import { callProduct } from './bf16Products.js';
 
 /** Concatenates along an existing dimension. */
 export function cat(tensors: Tensor[], dim = 0): Tensor {
@@ -19,8 +19,7 @@ export function where(cond: Tensor, a: Tensor, b: Tensor | number): Tensor {
 
 /** x W^T + b, PyTorch's F.linear. */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  const list = [x, weight, bias ?? null];
-  return emulatingBf16() ? emulatedBf16Product(aten.linear, list) : callT(aten.linear, list);
+  return callProduct(aten.linear, [x, weight, bias ?? null]);
 }
 
 /** Row lookup of `ids` (int64) in `weight` [V, D]. */
@@ -79,8 +78,7 @@ export function normalize(x: Tensor, p = 2, dim = -1, eps = 1e-12): Tensor {
 
 /** Batched out = beta * input + alpha * (b1 @ b2). */
 export function baddbmm(input: Tensor, b1: Tensor, b2: Tensor, beta = 1, alpha = 1): Tensor {
-  const list = [input, b1, b2, beta, alpha];
-  return emulatingBf16() ? emulatedBf16Product(aten.baddbmm, list) : callT(aten.baddbmm, list);
+  return callProduct(aten.baddbmm, [input, b1, b2, beta, alpha]);
 }
 
 /** L2 norms of each tensor in a list, as one call (for gradient clipping). */

@@ -2,7 +2,7 @@ import { native, type NativeHandle, type OpArg, type OpResult } from './native.j
 import { aten } from './aten.js';
 import { isHandle, type Op } from './op.js';
 import { track, type Disposable } from './scope.js';
-import { emulatedBf16Product, emulatingBf16 } from './bf16Products.js';
+import { callProduct } from './bf16Products.js';
 import {
   DTYPE_CODE, dtypeFromCode, dtypeOfArray, viewAs, type AnyTypedArray, type DType, type TypedArrayFor,
 } from './scalarType.js';
@@ -377,9 +377,9 @@ export class Tensor implements Disposable {
 
   // ---- linear algebra ----
   // Under CPU bf16 autocast on a CPU without native bf16, products take polyret's emulation (bf16Products.ts).
-  matmul(o: Tensor): Tensor { return emulatingBf16() ? emulatedBf16Product(aten.matmul, [this, o]) : callT(aten.matmul, [this, o]); }
-  mm(o: Tensor): Tensor { return emulatingBf16() ? emulatedBf16Product(aten.mm, [this, o]) : callT(aten.mm, [this, o]); }
-  bmm(o: Tensor): Tensor { return emulatingBf16() ? emulatedBf16Product(aten.bmm, [this, o]) : callT(aten.bmm, [this, o]); }
+  matmul(o: Tensor): Tensor { return callProduct(aten.matmul, [this, o]); }
+  mm(o: Tensor): Tensor { return callProduct(aten.mm, [this, o]); }
+  bmm(o: Tensor): Tensor { return callProduct(aten.bmm, [this, o]); }
 
   // ---- shapes ----
   view(...shape: number[]): Tensor { return callT(aten.view, [this, shape]); }

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  autocast, baddbmm, bf16Note, bf16Products, cpuBf16Support, fromArray, linear, ones, parseBf16Support, setBf16Products, tidy, type Tensor,
+  autocast, baddbmm, bf16Products, cpuBf16Support, fromArray, linear, ones, setBf16Products, tidy, type Tensor,
 } from '../../src/tensor/index.js';
 import { projectRoot } from '../../src/util/dataDir.js';
 
@@ -120,11 +120,4 @@ test('POLYRET_BF16_PRODUCTS picks the mode; a bad value is a clear error', () =>
   const bad = run('turbo');
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /POLYRET_BF16_PRODUCTS must be auto, libtorch, emulated or unset, got 'turbo'/);
-});
-
-test('bf16Note names the emulation, or libtorch\'s slow loop when it was chosen', () => {
-  const cpuinfo = 'processor\t: 0\nmodel name\t: AMD EPYC 7B13\nflags\t\t: fpu avx2 fma\n';
-  const slow = parseBf16Support(cpuinfo, 'x64', 'MKL-DNN version: v2.6.0');
-  assert.match(bf16Note('bf16', 'cpu', slow, 'fp32', 'emulated')!, /^note: bf16 requested, but AMD EPYC 7B13 has neither AMX-BF16 nor AVX512-BF16: no native bf16 products\. polyret emulates them .* about fp32's speed/);
-  assert.match(bf16Note('bf16', 'cpu', slow, 'bf16', 'libtorch')!, /POLYRET_BF16_PRODUCTS=libtorch\) run a reference loop, many times slower than fp32\. Worse, .* fp32 is faster and more accurate on this CPU\.$/);
 });
